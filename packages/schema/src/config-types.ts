@@ -1,0 +1,58 @@
+/**
+ * The worker's configuration file (YAML or JSON), after defaults, the chosen profile,
+ * environment overrides and CLI flags were applied.
+ */
+export interface WorkerConfig {
+  /** Taskcluster deployment to serve; absent means the embedded queue. */
+  rootUrl?: string;
+  taskcluster?: { clientId: string; accessToken: string; certificate?: string };
+
+  provisionerId: string;
+  workerType: string;
+  workerGroup: string;
+  workerId: string;
+  workerNodeType: string;
+  /** Public hostname of this machine (live log URLs). */
+  host: string;
+  publicIp?: string;
+  privateIp?: string;
+  instanceId?: string;
+  region?: string;
+
+  /** Tasks run at once. */
+  capacity: number;
+  taskQueue: {
+    /** Pause after an empty or failed claimWork before polling again, ms. */
+    pollInterval: number;
+  };
+  task: {
+    /** Reclaim after (takenUntil - now) / reclaimDivisor. */
+    reclaimDivisor: number;
+  };
+  dockerConfig: {
+    allowPrivileged: boolean;
+  };
+  artifacts: {
+    /** Storage type for uploaded artifacts and logs. */
+    storageType: 's3' | 'object';
+  };
+  /** Where task logs and worker state live. */
+  workDir: string;
+  /** Per-feature settings, keyed by feature name. */
+  features: Record<string, Record<string, unknown>>;
+  logging: {
+    /** Structured worker log format on stderr. */
+    format: 'json' | 'pretty';
+    level: 'debug' | 'info' | 'warn' | 'error';
+  };
+  /** The embedded queue, used when `rootUrl` is absent. */
+  embeddedQueue: {
+    host: string;
+    /** 0 picks a free port. */
+    port: number;
+    /** Seconds a claim lasts before it must be reclaimed. */
+    claimTimeout: number;
+    /** Where it stores artifacts; a temporary directory when empty. */
+    storageDir: string;
+  };
+}

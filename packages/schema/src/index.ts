@@ -1,0 +1,2 @@
+export type * from './payload-types.js';
+export type * from './config-types.js';

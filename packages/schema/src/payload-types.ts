@@ -1,0 +1,45 @@
+/**
+ * The docker-worker v1 task payload (`docker-worker/v1/payload.json`, 2020 version).
+ * Unknown top-level keys are allowed, as the original schema allowed them.
+ */
+export type ImageReference =
+  | string
+  | { type: 'docker-image'; name: string }
+  | { type: 'indexed-image'; namespace: string; path: string }
+  | { type: 'task-image'; taskId: string; path: string };
+
+export interface ArtifactDeclaration {
+  type: 'file' | 'directory';
+  path: string;
+  /** ISO date-time; defaults to the task's `expires`. */
+  expires?: string;
+}
+
+export interface DockerWorkerPayload {
+  image: ImageReference;
+  /** Seconds before the container is killed, 1..604800. */
+  maxRunTime: number;
+  command?: string[];
+  env?: Record<string, string>;
+  /** Cache name -> mount path in the container. */
+  cache?: Record<string, string>;
+  capabilities?: {
+    privileged?: boolean;
+    devices?: {
+      loopbackVideo?: boolean;
+      loopbackAudio?: boolean;
+      hostSharedMemory?: boolean;
+      kvm?: boolean;
+    };
+  };
+  artifacts?: Record<string, ArtifactDeclaration>;
+  features?: Record<string, boolean>;
+  /** Custom name for the live log artifact; the backing log name is derived from it. */
+  log?: string;
+  onExitStatus?: {
+    retry?: number[];
+    purgeCaches?: number[];
+  };
+  supersederUrl?: string;
+  [extra: string]: unknown;
+}

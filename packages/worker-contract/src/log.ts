@@ -1,0 +1,34 @@
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * One append-only log per task run, kept in a file so its size never costs memory.
+ *
+ * Worker notices, image progress and container output all go in, in the order they happen;
+ * the live log server, the backing log upload and the chain of trust read from it.
+ */
+export interface TaskLog {
+  /** Absolute path of the file holding every byte written so far. */
+  readonly path: string;
+  /** A worker notice: `[taskcluster 2026-01-02T03:04:05.678Z] text` on its own line. */
+  info(text: string): void;
+  /** An error, on a fresh line so log parsers see it at column 0: `[taskcluster:error] text`. */
+  error(text: string): void;
+  /**
+   * Raw bytes, usually container output. A Writable so a fast producer is held back by disk
+   * speed instead of filling memory; ending it does not close the log.
+   */
+  readonly output: Writable;
+  /** Bytes accepted so far (notices and output). */
+  readonly bytesWritten: number;
+  /** Resolves when every byte accepted so far is in the file. */
+  flush(): Promise<void>;
+  /**
+   * The log from its first byte. With `follow`, the stream keeps delivering new bytes until
+   * the log is closed, then ends; without it, it ends at the bytes written so far.
+   */
+  createReader(options?: { follow?: boolean; signal?: AbortSignal }): Readable;
+  /** True once close() was called: later writes are refused. */
+  readonly closed: boolean;
+  /** Flush and close the file. Idempotent. */
+  close(): Promise<void>;
+}

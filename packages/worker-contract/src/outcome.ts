@@ -1,0 +1,81 @@
+/**
+ * How a task run ends, and the errors that carry that ending through the pipeline.
+ *
+ * Every error a Runtime or Feature throws is either one of these named classes, which say
+ * how the run must be resolved, or anything else, which worker-core treats as
+ * `exception/internal-error` (a bug or an infrastructure failure, never the task's fault).
+ */
+
+/** The reasons a worker may send with reportException (taskcluster-protocol §1.6). */
+export type ExceptionReason =
+  | 'worker-shutdown'
+  | 'malformed-payload'
+  | 'resource-unavailable'
+  | 'internal-error'
+  | 'intermittent-task';
+
+/** The resolution worker-core sends to the queue for a run. */
+export type Resolution =
+  | { state: 'completed' }
+  | { state: 'failed' }
+  | { state: 'exception'; reason: ExceptionReason };
+
+/**
+ * What happened to a run, as the `killed` hooks see it. `canceled` means the queue already
+ * resolved the run (cancelTask, deadline, claim lost): nothing may be uploaded or resolved.
+ */
+export type RunOutcome = Resolution | { state: 'canceled' };
+
+/** Base class: an error that knows how the run it happened in must be resolved. */
+export abstract class TaskError extends Error {
+  abstract readonly outcome: RunOutcome;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The payload (or a feature/scope/cache request in it) is unusable: nothing was started. */
+export class MalformedPayloadError extends TaskError {
+  readonly outcome: RunOutcome = { state: 'exception', reason: 'malformed-payload' };
+  /** One human sentence per problem, each naming the field it is about. */
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`the task payload is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** The task's own doing: image missing or not authorised, bad command. Resolved `failed`. */
+export class TaskFailedError extends TaskError {
+  readonly outcome: RunOutcome = { state: 'failed' };
+}
+
+/** The image could not be found, pulled or loaded. Resolved `failed` (DESIGN outcome table). */
+export class ImageError extends TaskFailedError {}
+
+/** Infrastructure broke after retries (Docker, disk, uploads). */
+export class InternalError extends TaskError {
+  readonly outcome: RunOutcome = { state: 'exception', reason: 'internal-error' };
+}
+
+/** A resource was temporarily unavailable after the worker's own retries. */
+export class ResourceUnavailableError extends TaskError {
+  readonly outcome: RunOutcome = { state: 'exception', reason: 'resource-unavailable' };
+}
+
+/** The queue took the run away (cancel, deadline, claim lost). No uploads, no resolution. */
+export class TaskCanceledError extends TaskError {
+  readonly outcome: RunOutcome = { state: 'canceled' };
+}
+
+/** The worker is going away; the queue will retry the task. */
+export class WorkerShutdownError extends TaskError {
+  readonly outcome: RunOutcome = { state: 'exception', reason: 'worker-shutdown' };
+}
+
+/** The outcome an arbitrary thrown value stands for. */
+export function outcomeOf(err: unknown): RunOutcome {
+  if (err instanceof TaskError) return err.outcome;
+  return { state: 'exception', reason: 'internal-error' };
+}

@@ -1,0 +1,93 @@
+import type { Readable } from 'node:stream';
+import type { TaskLog } from './log.js';
+import type { Credentials, TaskDefinition } from './task.js';
+
+/** `payload.image` in every form the docker-worker v1 schema allows. */
+export type ImageSpec =
+  | string
+  | { type: 'docker-image'; name: string }
+  | { type: 'indexed-image'; namespace: string; path: string }
+  | { type: 'task-image'; taskId: string; path: string };
+
+/** What a runtime may need to obtain an image on behalf of one task. */
+export interface ImageContext {
+  log: TaskLog;
+  signal: AbortSignal;
+  task: TaskDefinition;
+  /** The claim's temporary credentials, for artifact images. */
+  credentials?: Credentials;
+}
+
+export interface ResolvedImage {
+  /** Local image id (`sha256:...`), what the container is created from. */
+  id: string;
+  /** The name the task asked for (or the derived local name of an artifact image). */
+  name: string;
+}
+
+export interface Bind {
+  hostPath: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+
+export interface DeviceMapping {
+  hostPath: string;
+  containerPath: string;
+  /** cgroup permissions, `rwm` when omitted. */
+  permissions?: string;
+}
+
+/** What features add to the container in their `link` hook. Merged in feature order. */
+export interface ContainerAdditions {
+  env?: Record<string, string>;
+  binds?: Bind[];
+  devices?: DeviceMapping[];
+  capAdd?: string[];
+  extraHosts?: string[];
+  privileged?: boolean;
+}
+
+export interface ContainerSpec {
+  /** Resolved image id. */
+  image: string;
+  /** Docker `Cmd`; the image's default when omitted or empty. */
+  command?: string[];
+  env: Record<string, string>;
+  /** Every container the worker creates carries the worker's and task's ids as labels. */
+  labels: Record<string, string>;
+  binds?: Bind[];
+  devices?: DeviceMapping[];
+  privileged?: boolean;
+  capAdd?: string[];
+  extraHosts?: string[];
+  shmSize?: number;
+  name?: string;
+}
+
+/** A created container, attached before it starts so no output is lost. */
+export interface Container {
+  readonly id: string;
+  /** stdout and stderr, merged in the order the engine delivered them; ends when the container exits. */
+  readonly output: Readable;
+  start(): Promise<void>;
+  /** Resolves with the exit code once the container has stopped. */
+  wait(): Promise<number>;
+  /** Kill the container now (SIGKILL). No error when it has already stopped. */
+  kill(): Promise<void>;
+  /** A tar stream of `path` in the (stopped) container. */
+  archive(path: string): Promise<Readable>;
+  /** Remove the container and its anonymous volumes. No error when it is already gone. */
+  remove(): Promise<void>;
+}
+
+/** Everything about containers and images, so worker-core never knows which engine runs them. */
+export interface Runtime {
+  /** Throws with a message saying what to do when the engine cannot be reached. */
+  ping(): Promise<void>;
+  /** Make the image available locally (present, pulled or loaded) and return its id. */
+  ensureImage(image: ImageSpec, ctx: ImageContext): Promise<ResolvedImage>;
+  createContainer(spec: ContainerSpec): Promise<Container>;
+  /** Remove every container whose labels include all of `labels`; returns how many. */
+  removeContainers(labels: Record<string, string>): Promise<number>;
+}
