@@ -1,3 +1,4 @@
 import { jestConfig } from '../../jest.config.base.js';
 
-export default jestConfig();
+// Integration suites start real containers; a cold engine can take a while.
+export default jestConfig({ testTimeout: 120_000 });

@@ -5,3 +5,4 @@ export type * from './runtime.js';
 export type * from './artifacts.js';
 export type * from './feature.js';
 export { LABELS } from './labels.js';
+export { FileTaskLog } from './file-task-log.js';

@@ -1,0 +1,2 @@
+export { liveLogFeature } from './live-log-feature.js';
+export { backingLogName, DEFAULT_LIVE_LOG } from './log-names.js';

@@ -1,0 +1,148 @@
+import { EventEmitter } from 'node:events';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable, Writable } from 'node:stream';
+import type { TaskLog } from './log.js';
+
+const READ_CHUNK = 64 * 1024;
+
+/** `[taskcluster 2026-01-02T03:04:05.678Z] ` (the 2020 docker-worker format, DESIGN.md). */
+function noticePrefix(now: Date): string {
+  return `[taskcluster ${now.toISOString()}] `;
+}
+
+/**
+ * The TaskLog every worker using these packages needs: an append-only file plus readers that
+ * follow it. It lives beside the contract (rather than in worker-core) so features and other
+ * workers can use it without depending on worker-core.
+ *
+ * Memory stays flat whatever the log's size: writers are held back by the file stream's
+ * backpressure, and readers read the file rather than a buffer.
+ */
+export class FileTaskLog implements TaskLog {
+  readonly path: string;
+  readonly output: Writable;
+  #file: WriteStream;
+  #accepted = 0;
+  /** Bytes known to be in the file; readers never read past this. */
+  #flushed = 0;
+  #atLineStart = true;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #events = new EventEmitter();
+  #clock: () => Date;
+
+  constructor(path: string, options: { clock?: () => Date } = {}) {
+    this.path = path;
+    this.#clock = options.clock ?? (() => new Date());
+    // Opened synchronously so a reader created right away finds the file.
+    this.#file = createWriteStream(path, { fd: openSync(path, 'w') });
+    this.#file.on('error', (err) => this.#events.emit('error', err));
+    // Every reader may wait on these; there is no useful limit.
+    this.#events.setMaxListeners(0);
+    this.output = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        if (this.#closed) return callback(new Error(`task log ${path} is closed`));
+        this.#append(chunk, callback);
+      },
+      // Ending the output (the container stream ended) must not end the log: the footer follows.
+      final: (callback) => callback(),
+    });
+  }
+
+  get bytesWritten(): number {
+    return this.#accepted;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  info(text: string): void {
+    this.#notice(text, (line) => `${noticePrefix(this.#clock())}${line}`);
+  }
+
+  error(text: string): void {
+    this.#notice(text, (line) => `[taskcluster:error] ${line}`);
+  }
+
+  async flush(): Promise<void> {
+    while (this.#flushed < this.#accepted) {
+      await new Promise<void>((resolve) => this.#events.once('flushed', resolve));
+    }
+  }
+
+  createReader(options: { follow?: boolean; signal?: AbortSignal } = {}): Readable {
+    return Readable.from(this.#read(options.follow ?? false, options.signal), { objectMode: false, signal: options.signal });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      await new Promise<void>((resolve, reject) => {
+        this.#file.end((err?: Error | null) => (err ? reject(err) : resolve()));
+      });
+      this.#events.emit('closed');
+    })();
+    return this.#closing;
+  }
+
+  /** Notices always start on a fresh line, so log parsers find the marker at column 0. */
+  #notice(text: string, format: (line: string) => string): void {
+    if (this.#closed) return;
+    const lines = text.split('\n').map(format).join('\n');
+    const prefix = this.#atLineStart ? '' : '\n';
+    this.#append(Buffer.from(`${prefix}${lines}\n`), () => {});
+  }
+
+  #append(chunk: Buffer, callback: (err?: Error | null) => void): void {
+    if (chunk.length === 0) return callback();
+    this.#accepted += chunk.length;
+    this.#atLineStart = chunk[chunk.length - 1] === 0x0a;
+    const length = chunk.length;
+    const accepted = this.#file.write(chunk, (err) => {
+      if (!err) {
+        this.#flushed += length;
+        this.#events.emit('flushed');
+      }
+    });
+    if (accepted) callback();
+    else this.#file.once('drain', () => callback());
+  }
+
+  async *#read(follow: boolean, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+    const handle = await open(this.path, 'r');
+    try {
+      let offset = 0;
+      for (;;) {
+        signal?.throwIfAborted();
+        const available = this.#flushed;
+        if (offset < available) {
+          const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, available - offset));
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+          offset += bytesRead;
+          yield buffer.subarray(0, bytesRead);
+          continue;
+        }
+        if (!follow || (this.#closed && this.#flushed === this.#accepted)) return;
+        await this.#nextChange(signal);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #nextChange(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#events.off('flushed', done);
+        this.#events.off('closed', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#events.on('flushed', done);
+      this.#events.on('closed', done);
+      signal?.addEventListener('abort', done);
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import type { RunOutcome } from '@docker-worker/worker-contract';
+import { loadConfig } from '../../config/load-config.js';
+import { createWorkerLog } from '../../log/worker-log.js';
+import { QueueClient } from '../../queue/queue-client.js';
+import { Worker } from '../../worker.js';
+import { readTaskFile } from '../../cli/task-file.js';
+import { createFeatures, createRuntime, startEmbeddedQueue } from '../compose.js';
+import { downloadArtifacts } from '../download-artifacts.js';
+import { EXIT, exitCodeFor, resultLine } from '../exit-codes.js';
+import { SetupError, identityFlags, type IdentityFlags } from './common.js';
+
+export interface RunCommandOptions extends IdentityFlags {
+  config?: string;
+  profile?: string;
+  artifactsDir?: string;
+}
+
+/**
+ * `worker run FILE`: one task on the embedded queue and the real Docker engine, its log on
+ * stdout as it runs, then `Task <taskId> <state>`. Returns the exit status.
+ */
+export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
+  const config = await loadConfig({ file: options.config, profile: options.profile, overrides: identityFlags(options) });
+  const runtime = createRuntime();
+  try {
+    await runtime.ping();
+  } catch (err) {
+    throw new SetupError((err as Error).message);
+  }
+  const local = await readTaskFile(file, config);
+  const embedded = await startEmbeddedQueue(config);
+  try {
+    const queue = new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.credentials });
+    await queue.createTask(local.taskId, local.definition);
+    let outcome: RunOutcome | undefined;
+    let runId = 0;
+    let echoing: Promise<void> = Promise.resolve();
+    const worker = new Worker({
+      config,
+      queue,
+      runtime,
+      features: createFeatures(),
+      log: createWorkerLog(config.logging),
+      maxTasks: 1,
+      onLogOpened: (log, run) => {
+        runId = run.runId;
+        echoing = new Promise<void>((resolve) => {
+          const reader = log.createReader({ follow: true });
+          reader.on('end', resolve).on('error', resolve);
+          reader.pipe(process.stdout, { end: false });
+        });
+      },
+      onRunFinished: (_run, result) => {
+        outcome = result;
+      },
+    });
+    await worker.start();
+    await worker.finished();
+    await echoing;
+    if (!outcome) throw new Error(`task ${local.taskId} was not run`);
+    if (options.artifactsDir) {
+      for (const line of await downloadArtifacts(queue, local.taskId, runId, options.artifactsDir)) process.stdout.write(`${line}\n`);
+    }
+    process.stdout.write(`${resultLine(local.taskId, outcome)}\n`);
+    return exitCodeFor(outcome);
+  } finally {
+    await embedded.stop();
+  }
+}
+
+export { EXIT };

@@ -1,0 +1,63 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readTaskFile, TaskFileError } from './task-file.js';
+
+const target = { provisionerId: 'local', workerType: 'docker-worker' };
+const now = new Date('2026-05-01T00:00:00.000Z');
+
+describe('readTaskFile', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dw-taskfile-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('wraps a bare payload into a task for this worker', async () => {
+    const file = join(dir, 'p.yml');
+    await writeFile(file, 'image: busybox\nmaxRunTime: 10\n');
+    const { taskId, definition } = await readTaskFile(file, target, now);
+    expect(taskId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(definition.payload).toEqual({ image: 'busybox', maxRunTime: 10 });
+    expect(definition.provisionerId).toBe('local');
+    expect(definition.workerType).toBe('docker-worker');
+    expect(definition.created).toBe(now.toISOString());
+    expect(Date.parse(definition.deadline)).toBeGreaterThan(now.getTime());
+    expect(definition.metadata.name).toBe('p.yml');
+  });
+
+  it('keeps a definition\'s scopes, metadata and retries, but not its dates or queue', async () => {
+    const file = join(dir, 't.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        provisionerId: 'elsewhere',
+        workerType: 'other',
+        created: '2020-01-01T00:00:00.000Z',
+        deadline: '2020-01-02T00:00:00.000Z',
+        scopes: ['docker-worker:cache:x'],
+        retries: 2,
+        metadata: { name: 'named', description: 'd', owner: 'o@example.com', source: 'https://x' },
+        payload: { image: 'busybox', maxRunTime: 1 },
+      }),
+    );
+    const { definition } = await readTaskFile(file, target, now);
+    expect(definition.provisionerId).toBe('local');
+    expect(definition.created).toBe(now.toISOString());
+    expect(definition.scopes).toEqual(['docker-worker:cache:x']);
+    expect(definition.retries).toBe(2);
+    expect(definition.metadata.name).toBe('named');
+  });
+
+  it('refuses what is not a task', async () => {
+    const file = join(dir, 'list.yml');
+    await writeFile(file, '- a\n- b\n');
+    await expect(readTaskFile(file, target)).rejects.toThrow(TaskFileError);
+    await expect(readTaskFile(join(dir, 'missing.yml'), target)).rejects.toThrow(/cannot read task file/);
+    const bad = join(dir, 'bad.yml');
+    await writeFile(bad, 'payload: 3\n');
+    await expect(readTaskFile(bad, target)).rejects.toThrow(/payload must be a mapping/);
+  });
+});

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { TaskDefinition } from '@docker-worker/worker-contract';
+import { slugid } from 'taskcluster-client';
+import { parse as parseYaml } from 'yaml';
+
+/** A task file that cannot be used; the CLI prints it and exits 3. */
+export class TaskFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskFileError';
+  }
+}
+
+export interface LocalTask {
+  taskId: string;
+  definition: Omit<TaskDefinition, 'taskQueueId'>;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Reads a YAML or JSON task file: a whole task definition (it has `payload`) or a bare
+ * payload. Either way the result is a task for the local queue: a fresh taskId, times from
+ * now (a copied task's dates are usually in the past), and this worker's queue, so the same
+ * file can be run again and again.
+ */
+export async function readTaskFile(file: string, target: { provisionerId: string; workerType: string }, now = new Date()): Promise<LocalTask> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new TaskFileError(`cannot read task file ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new TaskFileError(`task file ${file} is not valid YAML or JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TaskFileError(`task file ${file} must hold a task definition or a docker-worker payload (a mapping)`);
+  }
+  const doc = parsed as Record<string, unknown>;
+  const given = ('payload' in doc ? doc : { payload: doc }) as Partial<TaskDefinition> & Record<string, unknown>;
+  if (typeof given.payload !== 'object' || given.payload === null || Array.isArray(given.payload)) {
+    throw new TaskFileError(`task file ${file}: payload must be a mapping`);
+  }
+  const taskId = slugid();
+  const metadata = (given.metadata ?? {}) as Partial<TaskDefinition['metadata']>;
+  const definition: LocalTask['definition'] = {
+    provisionerId: target.provisionerId,
+    workerType: target.workerType,
+    schedulerId: given.schedulerId ?? '-',
+    taskGroupId: taskId,
+    dependencies: [],
+    requires: 'all-completed',
+    routes: [],
+    priority: given.priority ?? 'lowest',
+    retries: given.retries ?? 0,
+    created: now.toISOString(),
+    deadline: new Date(now.getTime() + DAY_MS).toISOString(),
+    expires: new Date(now.getTime() + 30 * DAY_MS).toISOString(),
+    scopes: Array.isArray(given.scopes) ? given.scopes : [],
+    payload: given.payload as Record<string, unknown>,
+    metadata: {
+      name: metadata.name ?? basename(file),
+      description: metadata.description ?? `Run locally from ${file}`,
+      owner: metadata.owner ?? 'local-user@localhost.localdomain',
+      source: metadata.source ?? `file://${resolve(file)}`,
+    },
+    tags: (given.tags as Record<string, string>) ?? {},
+    extra: (given.extra as Record<string, unknown>) ?? {},
+  };
+  return { taskId, definition };
+}

@@ -1,0 +1,112 @@
+import type { Credentials, ExceptionReason, TaskDefinition } from '@docker-worker/worker-contract';
+import tc from 'taskcluster-client';
+import type { ReclaimReply, TaskClaim, TaskStatus } from './types.js';
+
+/** The HTTP status of a taskcluster-client error, if it has one. */
+export function statusCodeOf(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * Worker-level calls, with the worker's own credentials. Real and local mode go through the
+ * same taskcluster-client over HTTP; the client already retries 5xx and network errors.
+ */
+export class QueueClient {
+  readonly rootUrl: string;
+  #queue: InstanceType<typeof tc.Queue>;
+
+  constructor(options: { rootUrl: string; credentials?: Credentials }) {
+    this.rootUrl = options.rootUrl;
+    this.#queue = new tc.Queue({ rootUrl: options.rootUrl, credentials: options.credentials });
+  }
+
+  async claimWork(taskQueueId: string, request: { workerGroup: string; workerId: string; tasks: number }): Promise<TaskClaim[]> {
+    const reply = (await this.#queue.claimWork(taskQueueId, request)) as { tasks: TaskClaim[] };
+    return reply.tasks;
+  }
+
+  async createTask(taskId: string, definition: Partial<TaskDefinition>): Promise<TaskStatus> {
+    const reply = (await this.#queue.createTask(taskId, definition)) as { status: TaskStatus };
+    return reply.status;
+  }
+
+  async status(taskId: string): Promise<TaskStatus> {
+    const reply = (await this.#queue.status(taskId)) as { status: TaskStatus };
+    return reply.status;
+  }
+
+  async task(taskId: string): Promise<TaskDefinition> {
+    return (await this.#queue.task(taskId)) as TaskDefinition;
+  }
+
+  async listArtifacts(taskId: string, runId: number): Promise<Array<{ name: string; storageType: string; contentType: string; expires: string }>> {
+    const reply = (await this.#queue.listArtifacts(taskId, runId)) as { artifacts: Array<{ name: string; storageType: string; contentType: string; expires: string }> };
+    return reply.artifacts;
+  }
+
+  /** A URL that fetches the artifact without credentials (signed when the client has some). */
+  artifactUrl(taskId: string, runId: number, name: string): string {
+    return this.#queue.buildSignedUrl(this.#queue.getArtifact, taskId, runId, name);
+  }
+
+  forRun(taskId: string, runId: number, credentials: Credentials): RunQueue {
+    return new RunQueue(this.rootUrl, taskId, runId, credentials);
+  }
+}
+
+/**
+ * Calls about one run, made with the claim's temporary credentials. A reclaim hands out new
+ * credentials, and every later call uses them (taskcluster-protocol §1.4).
+ */
+export class RunQueue {
+  readonly rootUrl: string;
+  readonly taskId: string;
+  readonly runId: number;
+  #credentials: Credentials;
+  #queue: InstanceType<typeof tc.Queue>;
+
+  constructor(rootUrl: string, taskId: string, runId: number, credentials: Credentials) {
+    this.rootUrl = rootUrl;
+    this.taskId = taskId;
+    this.runId = runId;
+    this.#credentials = credentials;
+    this.#queue = new tc.Queue({ rootUrl, credentials });
+  }
+
+  get credentials(): Credentials {
+    return this.#credentials;
+  }
+
+  async reclaim(): Promise<ReclaimReply> {
+    const reply = (await this.#queue.reclaimTask(this.taskId, this.runId)) as ReclaimReply;
+    this.#credentials = reply.credentials;
+    this.#queue = new tc.Queue({ rootUrl: this.rootUrl, credentials: reply.credentials });
+    return reply;
+  }
+
+  async reportCompleted(): Promise<void> {
+    await this.#queue.reportCompleted(this.taskId, this.runId);
+  }
+
+  async reportFailed(): Promise<void> {
+    await this.#queue.reportFailed(this.taskId, this.runId);
+  }
+
+  async reportException(reason: ExceptionReason): Promise<void> {
+    await this.#queue.reportException(this.taskId, this.runId, { reason });
+  }
+
+  async createArtifact(name: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return (await this.#queue.createArtifact(this.taskId, this.runId, name, request)) as Record<string, unknown>;
+  }
+
+  async finishArtifact(name: string, uploadId: string): Promise<void> {
+    await this.#queue.finishArtifact(this.taskId, this.runId, name, { uploadId });
+  }
+
+  /** An object-service client with the credentials the queue handed out for one upload. */
+  objectClient(credentials: Credentials): InstanceType<typeof tc.Object> {
+    return new tc.Object({ rootUrl: this.rootUrl, credentials });
+  }
+}

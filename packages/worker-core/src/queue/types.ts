@@ -1,0 +1,40 @@
+import type { Credentials, TaskDefinition } from '@docker-worker/worker-contract';
+
+export interface RunStatus {
+  runId: number;
+  state: string;
+  reasonCreated: string;
+  reasonResolved?: string;
+  workerGroup?: string;
+  workerId?: string;
+  takenUntil?: string;
+  scheduled: string;
+  started?: string;
+  resolved?: string;
+}
+
+export interface TaskStatus {
+  taskId: string;
+  state: string;
+  retriesLeft: number;
+  deadline: string;
+  expires: string;
+  runs: RunStatus[];
+  [key: string]: unknown;
+}
+
+/** One entry of a claimWork reply (taskcluster-protocol §1.2). */
+export interface TaskClaim {
+  status: TaskStatus;
+  runId: number;
+  workerGroup: string;
+  workerId: string;
+  takenUntil: string;
+  task: TaskDefinition;
+  credentials: Credentials;
+}
+
+export interface ReclaimReply {
+  takenUntil: string;
+  credentials: Credentials;
+}

@@ -1,0 +1,47 @@
+// taskcluster-client ships no type definitions; these cover what this package calls.
+// The client is generated from API references at run time; its methods are untyped by nature.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare module 'taskcluster-client' {
+  interface TcCredentials {
+    clientId: string;
+    accessToken: string;
+    certificate?: string | Record<string, unknown>;
+  }
+  interface ClientOptions {
+    rootUrl: string;
+    credentials?: TcCredentials;
+    retries?: number;
+    timeout?: number;
+    authorizedScopes?: string[];
+  }
+  type ApiMethod = (...args: any[]) => Promise<any>;
+  class TcClient {
+    constructor(options: ClientOptions);
+    use(options: Partial<ClientOptions>): this;
+    buildUrl(method: ApiMethod, ...args: unknown[]): string;
+    buildSignedUrl(method: ApiMethod, ...args: unknown[]): string;
+    [method: string]: any;
+  }
+  interface UploadOptions {
+    projectId: string;
+    name: string;
+    contentType: string;
+    contentLength: number;
+    expires: string | Date;
+    uploadId: string;
+    object: TcClient;
+    streamFactory: () => Promise<NodeJS.ReadableStream> | NodeJS.ReadableStream;
+    retries?: number;
+  }
+  const tc: {
+    Queue: typeof TcClient;
+    Object: typeof TcClient;
+    Index: typeof TcClient;
+    upload(options: UploadOptions): Promise<void>;
+    slugid(): string;
+    fromNow(offset: string, reference?: Date): Date;
+  };
+  export default tc;
+  export function slugid(): string;
+  export function fromNow(offset: string, reference?: Date): Date;
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkerConfig } from '@docker-worker/schema';
+import { LABELS, type Feature, type RunOutcome, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
+import type { WorkerLog } from './log/worker-log.js';
+import type { QueueClient } from './queue/queue-client.js';
+import type { TaskClaim } from './queue/types.js';
+import { TaskRun } from './run/task-run.js';
+import { ClaimStore } from './state/claim-store.js';
+
+export interface WorkerOptions {
+  config: WorkerConfig;
+  /** With the worker's own credentials. */
+  queue: QueueClient;
+  runtime: Runtime;
+  features: readonly Feature[];
+  log: WorkerLog;
+  /** Stop claiming after this many claims (`worker run` takes exactly one). */
+  maxTasks?: number;
+  onLogOpened?: (log: TaskLog, run: TaskRun) => void;
+  onRunFinished?: (run: TaskRun, outcome: RunOutcome) => void;
+}
+
+/** A claimWork reply that comes back faster than this was not a long poll: pause before the next. */
+const MIN_POLL_MS = 1000;
+
+export function identityOf(config: WorkerConfig, rootUrl: string): WorkerIdentity {
+  return {
+    rootUrl,
+    provisionerId: config.provisionerId,
+    workerType: config.workerType,
+    workerGroup: config.workerGroup,
+    workerId: config.workerId,
+    workerNodeType: config.workerNodeType,
+    host: config.host,
+    publicIp: config.publicIp,
+    privateIp: config.privateIp,
+    instanceId: config.instanceId,
+    region: config.region,
+  };
+}
+
+/**
+ * The claim loop: asks the queue for as many tasks as there are free slots, runs each as a
+ * TaskRun, and stops claiming when told to. Claims are only made for free capacity, so every
+ * claim it holds is being worked on.
+ */
+export class Worker {
+  /** Labels this process's containers, so a later process can tell its leftovers apart. */
+  readonly processId = randomUUID();
+  readonly identity: WorkerIdentity;
+  #options: WorkerOptions;
+  #runs = new Set<TaskRun>();
+  #claimed = 0;
+  #stopping = false;
+  #abortRuns = false;
+  /** 'slot' whenever a run ends or stop() wants the loop to notice. */
+  #events = new EventEmitter();
+  #loop: Promise<void> | undefined;
+  #stopWaiting = new AbortController();
+  #claims: ClaimStore;
+
+  constructor(options: WorkerOptions) {
+    this.#options = options;
+    this.identity = identityOf(options.config, options.queue.rootUrl);
+    this.#claims = new ClaimStore(options.config.workDir);
+    this.#events.setMaxListeners(0);
+  }
+
+  get runningTasks(): number {
+    return this.#runs.size;
+  }
+
+  /** Checks the runtime, then claims in the background until stop(). */
+  async start(): Promise<void> {
+    await this.#options.runtime.ping();
+    await this.#recover();
+    this.#options.log.info('start', { capacity: this.#options.config.capacity, taskQueueId: this.#taskQueueId() });
+    this.#loop = this.#claimLoop();
+  }
+
+  /**
+   * Stop claiming. With `finishTasks`, running tasks end on their own; without, they are
+   * aborted as `worker-shutdown` (logs still uploaded). Resolves when every run is resolved.
+   */
+  async stop(options: { finishTasks: boolean }): Promise<void> {
+    this.#stopping = true;
+    this.#abortRuns ||= !options.finishTasks;
+    this.#stopWaiting.abort();
+    this.#events.emit('slot');
+    if (this.#abortRuns) for (const run of this.#runs) run.shutdown();
+    await this.#loop;
+    await this.idle();
+  }
+
+  /** Resolves once no task is running. */
+  async idle(): Promise<void> {
+    while (this.#runs.size > 0) await once(this.#events, 'slot');
+  }
+
+  /** Resolves when the loop has ended and every run finished (after stop() or maxTasks). */
+  async finished(): Promise<void> {
+    await this.#loop;
+    await this.idle();
+  }
+
+  /**
+   * Clean up after an earlier process of this worker that did not stop cleanly (SIGKILL, a
+   * crash, a reboot): remove its containers, found by label, and resolve its still-valid
+   * claims `exception/worker-shutdown`, so the queue retries them now rather than when the
+   * claims expire.
+   */
+  async #recover(): Promise<void> {
+    const { runtime, queue, log, config } = this.#options;
+    const removed = await runtime.removeContainers({ [LABELS.workerGroup]: config.workerGroup, [LABELS.workerId]: config.workerId });
+    if (removed > 0) log.info('removed leftover containers', { count: removed });
+    for (const claim of await this.#claims.list()) {
+      if (Date.parse(claim.takenUntil) > Date.now()) {
+        try {
+          await queue.forRun(claim.taskId, claim.runId, claim.credentials).reportException('worker-shutdown');
+          log.info('resolved leftover claim', { taskId: claim.taskId, runId: claim.runId, reason: 'worker-shutdown' });
+        } catch (err) {
+          // Most often 409: the queue already resolved it (canceled, or our own earlier attempt).
+          log.warn('leftover claim not resolved', { taskId: claim.taskId, runId: claim.runId, error: err });
+        }
+      }
+      await this.#claims.remove(claim.taskId, claim.runId);
+    }
+  }
+
+  #taskQueueId(): string {
+    return `${this.#options.config.provisionerId}/${this.#options.config.workerType}`;
+  }
+
+  async #claimLoop(): Promise<void> {
+    const { config, queue, log } = this.#options;
+    const maxTasks = this.#options.maxTasks ?? Infinity;
+    while (!this.#stopping && this.#claimed < maxTasks) {
+      const free = Math.min(config.capacity - this.#runs.size, maxTasks - this.#claimed, 32);
+      if (free <= 0) {
+        await once(this.#events, 'slot');
+        continue;
+      }
+      const asked = Date.now();
+      let claims: TaskClaim[];
+      try {
+        claims = await queue.claimWork(this.#taskQueueId(), { workerGroup: config.workerGroup, workerId: config.workerId, tasks: free });
+      } catch (err) {
+        if (this.#stopping) break;
+        log.warn('claim work failed', { error: err, retryInMs: config.taskQueue.pollInterval });
+        await this.#pause(config.taskQueue.pollInterval);
+        continue;
+      }
+      for (const claim of claims) this.#launch(claim);
+      if (claims.length === 0 && Date.now() - asked < MIN_POLL_MS) await this.#pause(config.taskQueue.pollInterval);
+    }
+    log.info('claiming stopped', { running: this.#runs.size });
+  }
+
+  async #pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.#stopWaiting.signal }).catch(() => {});
+  }
+
+  #launch(claim: TaskClaim): void {
+    this.#claimed++;
+    const { log } = this.#options;
+    log.info('claimed task', { taskId: claim.status.taskId, runId: claim.runId, takenUntil: claim.takenUntil });
+    const run = new TaskRun({
+      claim,
+      queue: this.#options.queue,
+      runtime: this.#options.runtime,
+      features: this.#options.features,
+      config: this.#options.config,
+      worker: this.identity,
+      log,
+      processId: this.processId,
+      claims: this.#claims,
+      onLogOpened: (taskLog) => this.#options.onLogOpened?.(taskLog, run),
+    });
+    this.#runs.add(run);
+    // Claimed while shutting down: hand it straight back as worker-shutdown.
+    if (this.#abortRuns) run.shutdown();
+    void run
+      .run()
+      .then(
+        (outcome) => this.#options.onRunFinished?.(run, outcome),
+        (err: unknown) => log.error('task run crashed', { taskId: run.taskId, runId: run.runId, error: err }),
+      )
+      .finally(() => {
+        this.#runs.delete(run);
+        this.#events.emit('slot');
+      });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Integration harness: a real embedded queue over HTTP, the real Docker engine, and workers
+ * wired exactly as the `worker` bin wires them. Each test gets its own worker ids and
+ * directories, so suites can share one engine.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { LocalQueue } from '@docker-worker/local-queue';
+import { validateConfig, type WorkerConfig } from '@docker-worker/schema';
+import type { RunOutcome, TaskDefinition } from '@docker-worker/worker-contract';
+import { slugid } from 'taskcluster-client';
+import { createFeatures, createRuntime } from '../src/bin/compose.js';
+import { createMemoryLog } from '../src/log/worker-log.js';
+import { QueueClient } from '../src/queue/queue-client.js';
+import type { TaskStatus } from '../src/queue/types.js';
+import { Worker } from '../src/worker.js';
+
+const run = promisify(execFile);
+
+export const TEST_IMAGE = 'dw-test/busybox:latest';
+
+export class Harness {
+  queue!: LocalQueue;
+  client!: QueueClient;
+  dir!: string;
+  /** Unique per harness, so label filters only see this test's containers. */
+  readonly workerGroup = `tg-${slugid().slice(0, 10).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  readonly workerType = 'wt-' + slugid().slice(0, 8).toLowerCase().replace(/[^a-z0-9]/g, 'x');
+  workers: Worker[] = [];
+
+  async start(options: { claimTimeout?: number } = {}): Promise<void> {
+    this.dir = await mkdtemp(join(tmpdir(), 'dw-core-test-'));
+    this.queue = new LocalQueue({ claimTimeout: options.claimTimeout ?? 1200, longPollSeconds: 1, storageDir: join(this.dir, 'queue') });
+    await this.queue.start();
+    this.client = new QueueClient({ rootUrl: this.queue.rootUrl, credentials: this.queue.credentials });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop({ finishTasks: false })));
+    await this.queue?.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  config(overrides: Record<string, unknown> = {}): WorkerConfig {
+    const result = validateConfig({
+      provisionerId: 'test-prov',
+      workerType: this.workerType,
+      workerGroup: this.workerGroup,
+      workerId: `w${this.workers.length}`,
+      workDir: join(this.dir, `work${this.workers.length}`),
+      taskQueue: { pollInterval: 200 },
+      ...overrides,
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    return result.value;
+  }
+
+  async startWorker(overrides: Record<string, unknown> = {}): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog> }> {
+    const log = createMemoryLog();
+    const worker = new Worker({ config: this.config(overrides), queue: this.client, runtime: createRuntime(), features: createFeatures(), log });
+    this.workers.push(worker);
+    await worker.start();
+    return { worker, log };
+  }
+
+  async createTask(payload: Record<string, unknown>, extra: Partial<TaskDefinition> = {}): Promise<string> {
+    const taskId = slugid();
+    const now = Date.now();
+    await this.client.createTask(taskId, {
+      provisionerId: 'test-prov',
+      workerType: this.workerType,
+      schedulerId: '-',
+      taskGroupId: taskId,
+      dependencies: [],
+      requires: 'all-completed',
+      routes: [],
+      priority: 'lowest',
+      retries: 0,
+      created: new Date(now).toISOString(),
+      deadline: new Date(now + 3600_000).toISOString(),
+      expires: new Date(now + 24 * 3600_000).toISOString(),
+      scopes: [],
+      payload,
+      metadata: { name: 'test', description: 'test', owner: 'test@example.com', source: 'https://example.com/test' },
+      tags: {},
+      extra: {},
+      ...extra,
+    });
+    return taskId;
+  }
+
+  async waitResolved(taskId: string, timeoutMs = 60_000): Promise<TaskStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.client.status(taskId);
+      if (['completed', 'failed', 'exception'].includes(status.state)) return status;
+      if (Date.now() > deadline) throw new Error(`task ${taskId} still ${status.state} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The backing log's text, as a Taskcluster client would read it. */
+  async backingLog(taskId: string, runId = 0, name = 'public/logs/live_backing.log'): Promise<string> {
+    const response = await fetch(this.client.artifactUrl(taskId, runId, name));
+    if (!response.ok) throw new Error(`GET ${name}: HTTP ${response.status}`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    // fetch decodes Content-Encoding: gzip itself; an object-stored log arrives still gzipped.
+    return (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+  }
+
+  /** Containers (running or not) this harness's workers made. */
+  async containers(): Promise<string[]> {
+    const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=org.taskcluster.docker-worker.worker-group=${this.workerGroup}`]);
+    return stdout.split('\n').filter(Boolean);
+  }
+}
+
+export type { RunOutcome };
