@@ -45,6 +45,13 @@ export interface WorkerConfig {
     format: 'json' | 'pretty';
     level: 'debug' | 'info' | 'warn' | 'error';
   };
+  /** Idle shutdown: stop after this long with nothing to run (worker-runner then removes the worker). */
+  shutdown: {
+    enabled: boolean;
+    afterIdleSeconds: number;
+  };
+  /** worker-runner's description of where the worker runs (cloud, region, zone). */
+  workerLocation?: Record<string, string>;
   /** The embedded queue, used when `rootUrl` is absent. */
   embeddedQueue: {
     host: string;

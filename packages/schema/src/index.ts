@@ -1,2 +1,6 @@
 export type * from './payload-types.js';
 export type * from './config-types.js';
+export { payloadSchema } from './payload-schema.js';
+export { configSchema } from './config-schema.js';
+export { validatePayload, validateConfig, formatProblems } from './validate.js';
+export type { SchemaProblem, Validation } from './validate.js';

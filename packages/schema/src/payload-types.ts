@@ -20,7 +20,8 @@ export interface DockerWorkerPayload {
   /** Seconds before the container is killed, 1..604800. */
   maxRunTime: number;
   command?: string[];
-  env?: Record<string, string>;
+  /** Values other than strings are passed as their text. */
+  env?: Record<string, string | number | boolean>;
   /** Cache name -> mount path in the container. */
   cache?: Record<string, string>;
   capabilities?: {

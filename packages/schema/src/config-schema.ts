@@ -1,0 +1,280 @@
+/**
+ * JSON Schema of the worker configuration (`WorkerConfig` in `config-types.ts`, kept in step).
+ *
+ * Every key with a sensible value has a `default`, so an empty object is a complete config for
+ * local mode (the embedded queue). Unknown keys are rejected everywhere except under `features`,
+ * so that a misspelt key is reported by name instead of silently ignored.
+ */
+
+/** Taskcluster's pattern for provisionerId, workerGroup and workerId. */
+export const IDENTIFIER_PATTERN = '^[a-zA-Z0-9-_]{1,38}$';
+
+/** Taskcluster's pattern for a worker type (the name part of a worker pool id). */
+export const WORKER_TYPE_PATTERN = '^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$';
+
+export const configSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://schemas.taskcluster.net/docker-worker/v1/config.json#',
+  title: 'docker-worker configuration',
+  description:
+    'Configuration of the worker: the Taskcluster deployment and credentials, its identity, capacity and ' +
+    'per-feature settings. Every key has a default, so local mode needs no file at all.',
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'provisionerId',
+    'workerType',
+    'workerGroup',
+    'workerId',
+    'workerNodeType',
+    'host',
+    'capacity',
+    'taskQueue',
+    'task',
+    'dockerConfig',
+    'artifacts',
+    'workDir',
+    'features',
+    'logging',
+    'embeddedQueue',
+    'shutdown',
+  ],
+  properties: {
+    rootUrl: {
+      type: 'string',
+      format: 'uri',
+      title: 'Taskcluster root URL',
+      description: 'Root URL of the Taskcluster deployment to serve, e.g. `https://tc.example.com`. Absent: the embedded queue (local mode).',
+    },
+    taskcluster: {
+      type: 'object',
+      title: 'Taskcluster credentials',
+      description: 'Credentials the worker claims work with; needed with `rootUrl`.',
+      additionalProperties: false,
+      required: ['clientId', 'accessToken'],
+      properties: {
+        clientId: { type: 'string', minLength: 1, title: 'Client ID', description: 'Taskcluster client ID.' },
+        accessToken: { type: 'string', minLength: 1, title: 'Access token', description: 'Access token of that client.' },
+        certificate: {
+          type: 'string',
+          title: 'Certificate',
+          description: 'Certificate (JSON text) for temporary credentials; absent for permanent ones.',
+        },
+      },
+    },
+    provisionerId: {
+      type: 'string',
+      pattern: IDENTIFIER_PATTERN,
+      default: 'local',
+      title: 'Provisioner ID',
+      description: 'First half of the worker pool id `<provisionerId>/<workerType>`.',
+    },
+    workerType: {
+      type: 'string',
+      pattern: WORKER_TYPE_PATTERN,
+      default: 'docker-worker',
+      title: 'Worker type',
+      description: 'Second half of the worker pool id `<provisionerId>/<workerType>`.',
+    },
+    workerGroup: {
+      type: 'string',
+      pattern: IDENTIFIER_PATTERN,
+      default: 'local',
+      title: 'Worker group',
+      description: 'Group of this worker, often the cloud region.',
+    },
+    workerId: {
+      type: 'string',
+      pattern: IDENTIFIER_PATTERN,
+      default: 'local-worker',
+      title: 'Worker ID',
+      description: 'Name of this worker within its group, often the instance id.',
+    },
+    workerNodeType: {
+      type: 'string',
+      minLength: 1,
+      default: 'standalone',
+      title: 'Worker node type',
+      description: 'Kind of machine (e.g. the cloud instance type), reported in logs and metrics.',
+    },
+    host: {
+      type: 'string',
+      minLength: 1,
+      default: 'localhost',
+      title: 'Public hostname',
+      description: 'Hostname by which task log readers reach this machine (live log URLs).',
+    },
+    publicIp: { type: 'string', title: 'Public IP', description: 'Public IP address of this machine.' },
+    privateIp: { type: 'string', title: 'Private IP', description: 'Private IP address of this machine.' },
+    instanceId: { type: 'string', title: 'Instance ID', description: 'Cloud instance id, for metrics and chain of trust.' },
+    region: { type: 'string', title: 'Region', description: 'Cloud region, for metrics and chain of trust.' },
+    capacity: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 64,
+      default: 1,
+      title: 'Capacity',
+      description: 'Number of tasks run at once (0 claims nothing). Free devices and disk space may lower it.',
+    },
+    taskQueue: {
+      type: 'object',
+      default: {},
+      title: 'Polling',
+      description: 'How the worker asks the queue for work.',
+      additionalProperties: false,
+      properties: {
+        pollInterval: {
+          type: 'integer',
+          minimum: 0,
+          default: 5000,
+          title: 'Poll interval',
+          description: 'Pause after an empty or failed claimWork before polling again, in milliseconds.',
+        },
+      },
+    },
+    task: {
+      type: 'object',
+      default: {},
+      title: 'Task handling',
+      description: 'Settings of each claimed task.',
+      additionalProperties: false,
+      properties: {
+        reclaimDivisor: {
+          type: 'number',
+          exclusiveMinimum: 1,
+          default: 2,
+          title: 'Reclaim divisor',
+          description: 'A claim is renewed after (takenUntil - now) / reclaimDivisor; must be above 1.',
+        },
+      },
+    },
+    dockerConfig: {
+      type: 'object',
+      default: {},
+      title: 'Docker',
+      description: 'Docker settings.',
+      additionalProperties: false,
+      properties: {
+        allowPrivileged: {
+          type: 'boolean',
+          default: false,
+          title: 'Allow privileged tasks',
+          description: 'Whether tasks may ask for `capabilities.privileged` (they need the scope as well).',
+        },
+      },
+    },
+    artifacts: {
+      type: 'object',
+      default: {},
+      title: 'Artifacts',
+      description: 'How artifacts and logs are uploaded.',
+      additionalProperties: false,
+      properties: {
+        storageType: {
+          type: 'string',
+          enum: ['s3', 'object'],
+          default: 's3',
+          title: 'Storage type',
+          description: 'Queue storage type for uploaded artifacts and logs: `s3` or `object` (the object service).',
+        },
+      },
+    },
+    workDir: {
+      type: 'string',
+      minLength: 1,
+      default: '/tmp/docker-worker',
+      title: 'Work directory',
+      description: 'Directory for task logs and worker state.',
+    },
+    features: {
+      type: 'object',
+      default: {},
+      title: 'Feature settings',
+      description: 'Per-feature settings, feature name to an object of that feature\'s settings.',
+      additionalProperties: { type: 'object', title: 'Settings of one feature' },
+    },
+    logging: {
+      type: 'object',
+      default: {},
+      title: 'Logging',
+      description: 'The worker\'s own log on stderr.',
+      additionalProperties: false,
+      properties: {
+        format: {
+          type: 'string',
+          enum: ['json', 'pretty'],
+          default: 'pretty',
+          title: 'Format',
+          description: '`json` for one JSON object per line, `pretty` for people.',
+        },
+        level: {
+          type: 'string',
+          enum: ['debug', 'info', 'warn', 'error'],
+          default: 'info',
+          title: 'Level',
+          description: 'Least severe level that is written.',
+        },
+      },
+    },
+    shutdown: {
+      type: 'object',
+      default: {},
+      title: 'Idle shutdown',
+      description: 'Stop the worker after a while with nothing to run; under worker-runner the machine is then removed.',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: false, title: 'Enabled', description: 'Shut down when idle.' },
+        afterIdleSeconds: {
+          type: 'integer',
+          minimum: 1,
+          default: 300,
+          title: 'Idle seconds',
+          description: 'Seconds without a running task before the worker stops.',
+        },
+      },
+    },
+    workerLocation: {
+      type: 'object',
+      title: 'Worker location',
+      description: "worker-runner's description of where the worker runs (cloud, region, availability zone).",
+      additionalProperties: { type: 'string' },
+    },
+    embeddedQueue: {
+      type: 'object',
+      default: {},
+      title: 'Embedded queue',
+      description: 'The embedded Taskcluster queue, used when `rootUrl` is absent.',
+      additionalProperties: false,
+      properties: {
+        host: {
+          type: 'string',
+          minLength: 1,
+          default: '127.0.0.1',
+          title: 'Listen address',
+          description: 'Address the embedded queue listens on.',
+        },
+        port: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 65535,
+          default: 0,
+          title: 'Port',
+          description: 'Port it listens on; 0 picks a free one.',
+        },
+        claimTimeout: {
+          type: 'integer',
+          minimum: 1,
+          default: 1200,
+          title: 'Claim timeout',
+          description: 'Seconds a claim lasts before it must be reclaimed.',
+        },
+        storageDir: {
+          type: 'string',
+          default: '',
+          title: 'Storage directory',
+          description: 'Where it stores artifacts; a temporary directory when empty.',
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,325 @@
+/**
+ * The docker-worker v1 task payload schema (`docker-worker/v1/payload.json`), 2020 version.
+ *
+ * Written for task authors: every field carries a title and a description. Unknown top-level
+ * keys are allowed, as they were in the original, and so are unknown feature names: the worker
+ * rejects those (and retired fields such as `encryptedEnv` or `graphs`) after schema validation,
+ * with a message that says why.
+ *
+ * Kept in step with `DockerWorkerPayload` in `payload-types.ts`.
+ */
+
+/** A Taskcluster taskId (a slugid), as the queue accepts it. */
+export const TASK_ID_PATTERN = '^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$';
+
+/** `supersederUrl`: an http(s) URL of printable ASCII characters. */
+export const SUPERSEDER_URL_PATTERN = '^https?://[\\x20-\\x7e]*$';
+
+const dockerImage = {
+  type: 'object',
+  title: 'Docker image from a registry',
+  description:
+    'An image pulled from a Docker registry, e.g. `{"type": "docker-image", "name": "ubuntu:24.04"}`. ' +
+    'Pulling from a registry the worker has credentials for needs the scope `docker-worker:image:<repository>:<tag>`.',
+  properties: {
+    type: { type: 'string', const: 'docker-image', title: 'Image type', description: 'Always `docker-image` for this form.' },
+    name: {
+      type: 'string',
+      minLength: 1,
+      title: 'Image name',
+      description: 'Registry reference: `[registry/]repository[:tag][@digest]`; the tag defaults to `latest`.',
+    },
+  },
+  required: ['type', 'name'],
+  additionalProperties: false,
+} as const;
+
+const indexedImage = {
+  type: 'object',
+  title: 'Image from an indexed task',
+  description:
+    'An image tarball (`.tar`, `.tar.zst`, `.tar.lz4`) saved as an artifact of the task that an index namespace points to, ' +
+    'e.g. `{"type": "indexed-image", "namespace": "project.images.latest.builder", "path": "public/image.tar.zst"}`. ' +
+    'Artifacts whose name does not start with `public/` need the scope `queue:get-artifact:<path>`.',
+  properties: {
+    type: { type: 'string', const: 'indexed-image', title: 'Image type', description: 'Always `indexed-image` for this form.' },
+    namespace: {
+      type: 'string',
+      minLength: 1,
+      title: 'Index namespace',
+      description: 'Index namespace whose task holds the image artifact.',
+    },
+    path: {
+      type: 'string',
+      minLength: 1,
+      title: 'Artifact name',
+      description: 'Name of the image artifact of that task, e.g. `public/image.tar.zst`.',
+    },
+  },
+  required: ['type', 'namespace', 'path'],
+  additionalProperties: false,
+} as const;
+
+const taskImage = {
+  type: 'object',
+  title: 'Image from a task artifact',
+  description:
+    'An image tarball (`.tar`, `.tar.zst`, `.tar.lz4`) saved as an artifact of a given task, ' +
+    'e.g. `{"type": "task-image", "taskId": "<taskId>", "path": "public/image.tar.zst"}`. ' +
+    'Artifacts whose name does not start with `public/` need the scope `queue:get-artifact:<path>`.',
+  properties: {
+    type: { type: 'string', const: 'task-image', title: 'Image type', description: 'Always `task-image` for this form.' },
+    taskId: {
+      type: 'string',
+      pattern: TASK_ID_PATTERN,
+      title: 'Task ID',
+      description: 'The task (a 22-character slugid) whose artifact holds the image; usually a dependency of this task.',
+    },
+    path: {
+      type: 'string',
+      minLength: 1,
+      title: 'Artifact name',
+      description: 'Name of the image artifact of that task, e.g. `public/image.tar.zst`.',
+    },
+  },
+  required: ['type', 'taskId', 'path'],
+  additionalProperties: false,
+} as const;
+
+const feature = (title: string, description: string) => ({ type: 'boolean', title, description }) as const;
+
+const exitCodes = (title: string, description: string) =>
+  ({
+    type: 'array',
+    title,
+    description,
+    items: { type: 'integer', title: 'Exit code' },
+  }) as const;
+
+export const payloadSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://schemas.taskcluster.net/docker-worker/v1/payload.json#',
+  title: 'Docker worker payload',
+  description:
+    'The `payload` of a task run by docker-worker: which image to run, the command, its environment, caches, ' +
+    'devices, artifacts to upload afterwards and optional worker features. Only `image` and `maxRunTime` are required.',
+  type: 'object',
+  required: ['image', 'maxRunTime'],
+  properties: {
+    image: {
+      title: 'Docker image',
+      description:
+        'Image the task runs in. Either a string, a registry reference like `ubuntu:24.04` or ' +
+        '`registry.example.com/team/builder@sha256:...` (the same as `{"type": "docker-image", "name": ...}`), ' +
+        'or an object with `type` `docker-image`, `indexed-image` or `task-image`.',
+      oneOf: [
+        {
+          type: 'string',
+          minLength: 1,
+          title: 'Docker image name',
+          description: 'Registry reference: `[registry/]repository[:tag][@digest]`; the tag defaults to `latest`.',
+        },
+        dockerImage,
+        indexedImage,
+        taskImage,
+      ],
+    },
+    maxRunTime: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 604800,
+      title: 'Maximum run time',
+      description:
+        'Seconds the task may run, counted from the start of the container; then the container is killed and the ' +
+        'run fails. At most 604800 (one week).',
+    },
+    command: {
+      type: 'array',
+      title: 'Command',
+      description:
+        'Command to run in the container, as an argument vector, e.g. `["/bin/bash", "-c", "make test"]`. ' +
+        "Omitted or empty: the image's default command.",
+      items: { type: 'string', title: 'Argument' },
+    },
+    env: {
+      type: 'object',
+      title: 'Environment variables',
+      description:
+        'Extra environment variables for the container, name to value. The worker sets `TASK_ID`, `RUN_ID` and the ' +
+        '`TASKCLUSTER_*` variables itself; those names cannot be overridden. Numbers and booleans are ' +
+        'passed as their text, as the original worker did.',
+      additionalProperties: { type: ['string', 'number', 'boolean'], title: 'Value' },
+    },
+    cache: {
+      type: 'object',
+      title: 'Caches',
+      description:
+        'Persistent named caches, cache name to the path where it is mounted in the container, e.g. ' +
+        '`{"project-level-3-checkouts": "/builds/worker/checkouts"}`. Each cache needs the scope ' +
+        '`docker-worker:cache:<name>`. A cache instance is used by one task at a time and kept for later tasks.',
+      additionalProperties: { type: 'string', minLength: 1, title: 'Mount path' },
+    },
+    capabilities: {
+      type: 'object',
+      title: 'Capabilities',
+      description: 'Host capabilities the task needs. Each one needs a scope, and the worker must offer it.',
+      additionalProperties: false,
+      properties: {
+        privileged: {
+          type: 'boolean',
+          default: false,
+          title: 'Privileged container',
+          description:
+            'Run the container in Docker privileged mode. Needs the scope `docker-worker:capability:privileged` ' +
+            'and a worker configured with `dockerConfig.allowPrivileged: true`.',
+        },
+        devices: {
+          type: 'object',
+          title: 'Devices',
+          description:
+            'Host devices to attach to the container. Each needs the scope `docker-worker:capability:device:<name>`.',
+          additionalProperties: false,
+          properties: {
+            loopbackVideo: {
+              type: 'boolean',
+              title: 'Loopback video device',
+              description: 'Attach one v4l2loopback video device (`/dev/videoN`) for this task alone.',
+            },
+            loopbackAudio: {
+              type: 'boolean',
+              title: 'Loopback audio device',
+              description: 'Attach one snd-aloop sound card (`/dev/snd/controlC<N>` and its pcm devices) for this task alone.',
+            },
+            hostSharedMemory: {
+              type: 'boolean',
+              title: 'Host shared memory',
+              description: "Bind the host's `/dev/shm` into the container (experimental).",
+            },
+            kvm: {
+              type: 'boolean',
+              title: 'KVM',
+              description: 'Pass `/dev/kvm` into the container, for hardware-accelerated virtual machines (experimental).',
+            },
+          },
+        },
+      },
+    },
+    artifacts: {
+      type: 'object',
+      title: 'Artifacts',
+      description:
+        'Files and directories uploaded from the container after the command exits, artifact name to declaration, e.g. ' +
+        '`{"public/build.tar.gz": {"type": "file", "path": "/builds/worker/build.tar.gz"}}`. ' +
+        'A directory artifact uploads every file below it, named `<artifact name>/<relative path>`. ' +
+        'A path that does not exist (or is of the other kind) yields an error artifact and fails the task.',
+      additionalProperties: {
+        type: 'object',
+        title: 'Artifact',
+        description: 'One file or directory to upload.',
+        required: ['type', 'path'],
+        additionalProperties: false,
+        properties: {
+          type: {
+            type: 'string',
+            enum: ['file', 'directory'],
+            title: 'Artifact kind',
+            description: '`file` for a single file, `directory` for every file below a directory.',
+          },
+          path: {
+            type: 'string',
+            minLength: 1,
+            title: 'Path in the container',
+            description: 'Absolute path of the file or directory inside the container.',
+          },
+          expires: {
+            type: 'string',
+            format: 'date-time',
+            title: 'Expiry',
+            description:
+              "Date and time (RFC 3339, e.g. `2030-01-01T00:00:00.000Z`) after which the artifact is deleted. Defaults to the task's `expires`, and must not be later than it.",
+          },
+        },
+      },
+    },
+    features: {
+      type: 'object',
+      title: 'Features',
+      description:
+        'Worker features to turn on (`true`) or off (`false`). Features not mentioned keep their default. ' +
+        'A feature this worker does not know fails the task as malformed.',
+      additionalProperties: { type: 'boolean' },
+      properties: {
+        localLiveLog: feature(
+          'Live log',
+          'Stream the task log live while the task runs (artifact `public/logs/live.log`) and upload the full log ' +
+            'afterwards (`public/logs/live_backing.log`). On by default.',
+        ),
+        artifacts: feature('Artifact upload', 'Upload the artifacts declared in `artifacts` after the command exits. On by default.'),
+        bulkLog: feature('Bulk log', 'Also upload the whole task log as one gzipped artifact, `public/logs/terminal_bulk.log.gz`. Off by default.'),
+        taskclusterProxy: feature(
+          'Taskcluster proxy',
+          'Run a proxy the task can call Taskcluster APIs through, with the scopes of this task; its URL is in ' +
+            '`TASKCLUSTER_PROXY_URL` (the host `taskcluster` in the container). Off by default.',
+        ),
+        dind: feature(
+          'Docker in Docker',
+          'Give the task its own Docker daemon, reachable at `/var/run/docker.sock` in the container. Off by default.',
+        ),
+        dockerSave: feature(
+          'Save container image',
+          'When the task ends, save the container as an image and upload it as `public/dockerImage.tar`, with each ' +
+            'mounted cache as `public/cache/<name>.tar`. Off by default.',
+        ),
+        interactive: feature(
+          'Interactive session',
+          'Allow shell and VNC display sessions into the running container over websockets; the container is kept for ' +
+            'a while after the command exits. Off by default.',
+        ),
+        allowPtrace: feature(
+          'Allow ptrace',
+          'Give the container the `SYS_PTRACE` capability, for debuggers and crash reporters. Needs the scope ' +
+            '`docker-worker:feature:allowPtrace`. Off by default.',
+        ),
+        chainOfTrust: feature(
+          'Chain of trust',
+          'Upload a signed description of the run (`public/chain-of-trust.json` and `.sig`) and `public/logs/certified.log`. ' +
+            'Off by default.',
+        ),
+      },
+    },
+    log: {
+      type: 'string',
+      minLength: 1,
+      title: 'Live log artifact name',
+      description:
+        'Custom name for the live log artifact instead of `public/logs/live.log`; the uploaded full log is named after it.',
+    },
+    onExitStatus: {
+      type: 'object',
+      title: 'Exit status handling',
+      description: 'What to do with a run that exits with given non-zero exit codes.',
+      additionalProperties: false,
+      properties: {
+        retry: exitCodes(
+          'Retry on exit codes',
+          'Exit codes that resolve the run as `exception` with reason `intermittent-task`, so the queue retries the task (up to its `retries`).',
+        ),
+        purgeCaches: exitCodes(
+          'Purge caches on exit codes',
+          'Exit codes after which every cache mounted by this task is purged, so the next task starts with an empty one.',
+        ),
+      },
+    },
+    supersederUrl: {
+      type: 'string',
+      format: 'uri',
+      pattern: SUPERSEDER_URL_PATTERN,
+      title: 'Superseder URL',
+      description:
+        'An http(s) service the worker asks, with `?taskId=<taskId>`, for a list of tasks this one supersedes ' +
+        '(`{"supersedes": [taskIds]}`); the worker claims them too, runs the first in the list and resolves the others ' +
+        'as `exception`/`superseded`.',
+    },
+  },
+  additionalProperties: true,
+} as const;
