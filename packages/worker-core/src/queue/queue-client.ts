@@ -21,6 +21,11 @@ export class QueueClient {
     this.#queue = new tc.Queue({ rootUrl: options.rootUrl, credentials: options.credentials });
   }
 
+  /** worker-runner's `new-credentials`: later worker-level calls use these. */
+  setCredentials(credentials: Credentials): void {
+    this.#queue = new tc.Queue({ rootUrl: this.rootUrl, credentials });
+  }
+
   async claimWork(taskQueueId: string, request: { workerGroup: string; workerId: string; tasks: number }): Promise<TaskClaim[]> {
     const reply = (await this.#queue.claimWork(taskQueueId, request)) as { tasks: TaskClaim[] };
     return reply.tasks;

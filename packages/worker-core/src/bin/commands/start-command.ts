@@ -1,6 +1,9 @@
+import type { WorkerConfig } from '@docker-worker/schema';
 import { loadConfig } from '../../config/load-config.js';
 import { ConfigError } from '../../config/config-error.js';
-import { createWorkerLog } from '../../log/worker-log.js';
+import { IdleTimer } from '../../lifecycle/idle-timer.js';
+import { WorkerRunnerProtocol } from '../../lifecycle/worker-runner-protocol.js';
+import { createWorkerLog, type WorkerLog } from '../../log/worker-log.js';
 import { QueueClient } from '../../queue/queue-client.js';
 import { Worker } from '../../worker.js';
 import { createFeatures, createRuntime, startEmbeddedQueue, type EmbeddedQueue } from '../compose.js';
@@ -10,15 +13,24 @@ import { removeConnection, writeConnection } from './connection-file.js';
 export interface StartCommandOptions extends IdentityFlags {
   config?: string;
   profile?: string;
+  /** Speak worker-runner's protocol on stdin/stdout; config from DOCKER_WORKER_CONFIG. */
+  workerRunner?: boolean;
 }
+
+/** How long to wait for worker-runner's welcome before running without its capabilities. */
+const WELCOME_TIMEOUT_MS = 30_000;
 
 /**
  * `worker start`: the daemon. Serves the configured deployment, or the embedded queue when
- * there is no `rootUrl`. SIGINT stops claiming and lets running tasks finish; SIGTERM aborts
- * them as worker-shutdown (logs uploaded); a second signal exits at once.
+ * there is no `rootUrl`. Stops on signals (SIGINT: finish running tasks; SIGTERM: abort them as
+ * worker-shutdown; a second signal exits at once), on worker-runner's graceful-termination,
+ * and after `shutdown.afterIdleSeconds` without work when `shutdown.enabled`.
  */
 export async function startCommand(options: StartCommandOptions): Promise<number> {
-  const config = await loadConfig({ file: options.config, profile: options.profile, overrides: identityFlags(options) });
+  const runnerMode = options.workerRunner === true;
+  const file = options.config ?? (runnerMode ? process.env.DOCKER_WORKER_CONFIG : undefined);
+  if (runnerMode && !file) throw new ConfigError('--worker-runner needs the config file worker-runner writes: set DOCKER_WORKER_CONFIG or pass --config');
+  const config = await loadConfig({ file, profile: options.profile, overrides: identityFlags(options) });
   const log = createWorkerLog(config.logging);
   const runtime = createRuntime();
   try {
@@ -26,52 +38,83 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   } catch (err) {
     throw new SetupError((err as Error).message);
   }
+  // In worker-runner mode stdout carries the protocol and nothing else.
+  const protocol = runnerMode ? new WorkerRunnerProtocol(process.stdin, process.stdout) : undefined;
+  const say = (text: string) => (runnerMode ? process.stderr : process.stdout).write(text);
+  if (protocol) await welcomed(protocol, log);
 
-  let embedded: EmbeddedQueue | undefined;
-  let queue: QueueClient;
-  if (config.rootUrl) {
-    if (!config.taskcluster) throw new ConfigError('rootUrl is set, so taskcluster.clientId and taskcluster.accessToken are needed (or TASKCLUSTER_CLIENT_ID / TASKCLUSTER_ACCESS_TOKEN)');
-    queue = new QueueClient({ rootUrl: config.rootUrl, credentials: config.taskcluster });
-  } else {
-    embedded = await startEmbeddedQueue(config);
-    queue = new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.credentials });
-    const path = await writeConnection(config.workDir, {
-      rootUrl: embedded.rootUrl,
-      ...embedded.credentials,
-      provisionerId: config.provisionerId,
-      workerType: config.workerType,
-    });
-    process.stdout.write(
-      `Embedded queue: ${embedded.rootUrl}\n` +
-        `  clientId:    ${embedded.credentials.clientId}\n` +
-        `  accessToken: ${embedded.credentials.accessToken}\n` +
-        `  task queue:  ${config.provisionerId}/${config.workerType}\n` +
-        `Submit tasks with: pnpm worker submit FILE   (connection details in ${path})\n`,
-    );
-  }
-
+  const { queue, embedded } = await connect(config, say);
   const worker = new Worker({ config, queue, runtime, features: createFeatures(), log });
   await worker.start();
-  let signals = 0;
+
   const stopped = new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (finishTasks: boolean, why: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(finishTasks ? 'stopping: running tasks may finish' : 'stopping: aborting running tasks', { why });
+      void worker.stop({ finishTasks }).then(resolve);
+    };
+    let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
+      if (++signals > 1) {
         log.warn('second signal: exiting now', { signal });
         process.exit(130);
       }
-      const finishTasks = signal === 'SIGINT';
-      log.info(finishTasks ? 'stopping: running tasks may finish' : 'stopping: aborting running tasks', { signal });
-      void worker.stop({ finishTasks }).then(resolve);
+      stop(signal === 'SIGINT', signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    protocol?.on('graceful-termination', (finishTasks) => stop(finishTasks, 'graceful-termination'));
+    protocol?.on('new-credentials', (credentials) => {
+      queue.setCredentials(credentials);
+      log.info('credentials replaced', { clientId: credentials.clientId });
+    });
+    protocol?.on('error', (err) => log.warn('worker-runner protocol', { error: err }));
+    if (config.shutdown.enabled) {
+      new IdleTimer({
+        afterMs: config.shutdown.afterIdleSeconds * 1000,
+        busy: () => worker.runningTasks > 0,
+        onIdle: () => stop(true, `idle for ${config.shutdown.afterIdleSeconds} s`),
+      });
+    }
   });
   await stopped;
+  protocol?.shutdown();
   if (embedded) {
     await removeConnection(config.workDir);
     await embedded.stop();
   }
   log.info('exit', {});
   return 0;
+}
+
+async function welcomed(protocol: WorkerRunnerProtocol, log: WorkerLog): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), WELCOME_TIMEOUT_MS)));
+  const ok = await Promise.race([protocol.initialized().then(() => true), timeout]);
+  clearTimeout(timer);
+  if (!ok) log.warn('no welcome from worker-runner: running without its capabilities', {});
+}
+
+async function connect(config: WorkerConfig, say: (text: string) => void): Promise<{ queue: QueueClient; embedded?: EmbeddedQueue }> {
+  if (config.rootUrl) {
+    if (!config.taskcluster) throw new ConfigError('rootUrl is set, so taskcluster.clientId and taskcluster.accessToken are needed (or TASKCLUSTER_CLIENT_ID / TASKCLUSTER_ACCESS_TOKEN)');
+    return { queue: new QueueClient({ rootUrl: config.rootUrl, credentials: config.taskcluster }) };
+  }
+  const embedded = await startEmbeddedQueue(config);
+  const path = await writeConnection(config.workDir, {
+    rootUrl: embedded.rootUrl,
+    ...embedded.credentials,
+    provisionerId: config.provisionerId,
+    workerType: config.workerType,
+  });
+  say(
+    `Embedded queue: ${embedded.rootUrl}\n` +
+      `  clientId:    ${embedded.credentials.clientId}\n` +
+      `  accessToken: ${embedded.credentials.accessToken}\n` +
+      `  task queue:  ${config.provisionerId}/${config.workerType}\n` +
+      `Submit tasks with: pnpm worker submit FILE   (connection details in ${path})\n`,
+  );
+  return { queue: new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.credentials }), embedded };
 }
