@@ -216,6 +216,24 @@ export const configSchema = {
         },
       },
     },
+    pulse: {
+      type: 'object',
+      title: 'Pulse',
+      description:
+        'The Pulse (RabbitMQ) broker on which the queue publishes task exceptions, so a canceled task is stopped ' +
+        'within a second. Give `url` (`amqps://user:password@host/vhost`) or `hostname`, `username`, `password` ' +
+        'and `vhost`. Absent: cancellations are noticed at the next reclaim.',
+      additionalProperties: false,
+      properties: {
+        url: { type: 'string', pattern: '^amqps?://', title: 'AMQP URL', description: '`amqp://` or `amqps://` URL of the broker.' },
+        hostname: { type: 'string', minLength: 1, title: 'Host', description: 'Broker host name.' },
+        port: { type: 'integer', minimum: 1, maximum: 65535, title: 'Port', description: 'Broker port; 5671 for amqps, 5672 for amqp.' },
+        username: { type: 'string', minLength: 1, title: 'User', description: 'Pulse user.' },
+        password: { type: 'string', title: 'Password', description: 'Pulse password.' },
+        vhost: { type: 'string', title: 'Virtual host', description: 'Virtual host, `/` when absent.' },
+        protocol: { type: 'string', enum: ['amqp', 'amqps'], title: 'Protocol', description: '`amqps` (TLS, the default) or `amqp`.' },
+      },
+    },
     shutdown: {
       type: 'object',
       default: {},

@@ -45,6 +45,19 @@ export interface WorkerConfig {
     format: 'json' | 'pretty';
     level: 'debug' | 'info' | 'warn' | 'error';
   };
+  /**
+   * Pulse (RabbitMQ) for hearing cancellations as they happen: an AMQP URL, or its parts.
+   * Absent: cancellations are noticed at the next reclaim.
+   */
+  pulse?: {
+    url?: string;
+    hostname?: string;
+    port?: number;
+    username?: string;
+    password?: string;
+    vhost?: string;
+    protocol?: 'amqp' | 'amqps';
+  };
   /** Idle shutdown: stop after this long with nothing to run (worker-runner then removes the worker). */
   shutdown: {
     enabled: boolean;

@@ -8,6 +8,7 @@ import type { QueueClient } from './queue/queue-client.js';
 import type { TaskClaim } from './queue/types.js';
 import { TaskRun } from './run/task-run.js';
 import { ClaimStore } from './state/claim-store.js';
+import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 
 export interface WorkerOptions {
   config: WorkerConfig;
@@ -60,6 +61,7 @@ export class Worker {
   #loop: Promise<void> | undefined;
   #stopWaiting = new AbortController();
   #claims: ClaimStore;
+  #pulse: PulseCancelListener | undefined;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
@@ -76,6 +78,7 @@ export class Worker {
   async start(): Promise<void> {
     await this.#options.runtime.ping();
     await this.#recover();
+    await this.#listenForCancels();
     this.#options.log.info('start', { capacity: this.#options.config.capacity, taskQueueId: this.#taskQueueId() });
     this.#loop = this.#claimLoop();
   }
@@ -92,6 +95,7 @@ export class Worker {
     if (this.#abortRuns) for (const run of this.#runs) run.shutdown();
     await this.#loop;
     await this.idle();
+    await this.#pulse?.stop();
   }
 
   /** Resolves once no task is running. */
@@ -126,6 +130,39 @@ export class Worker {
         }
       }
       await this.#claims.remove(claim.taskId, claim.runId);
+    }
+  }
+
+  async #listenForCancels(): Promise<void> {
+    const { config, log } = this.#options;
+    if (!config.pulse) {
+      log.info('no pulse configured: cancellations are noticed at the next reclaim', {});
+      return;
+    }
+    this.#pulse = new PulseCancelListener({
+      pulse: config.pulse,
+      identity: config,
+      log,
+      onCanceled: (taskId, runId) => this.#cancelRun(taskId, runId, 'canceled (Pulse task-exception message)'),
+      onReconnected: () => void this.#checkRunsStillOurs(),
+    });
+    await this.#pulse.start();
+  }
+
+  #cancelRun(taskId: string, runId: number, why: string): void {
+    for (const run of this.#runs) if (run.taskId === taskId && run.runId === runId) run.cancel(why);
+  }
+
+  /** After a Pulse outage a cancel message may have been lost: ask the queue about each run. */
+  async #checkRunsStillOurs(): Promise<void> {
+    for (const run of [...this.#runs]) {
+      try {
+        const status = await this.#options.queue.status(run.taskId);
+        const state = status.runs.find((r) => r.runId === run.runId);
+        if (state && state.state !== 'running') this.#cancelRun(run.taskId, run.runId, `the queue says the run is ${state.state} (${state.reasonResolved})`);
+      } catch (err) {
+        this.#options.log.warn('status check failed', { taskId: run.taskId, error: err });
+      }
     }
   }
 

@@ -80,6 +80,12 @@ describe('loadConfig', () => {
     expect(message).toContain('workerType');
   });
 
+  it('checks rules that span keys', async () => {
+    await expect(loadConfig({ env: {}, overrides: { pulse: { password: 'x' } } })).rejects.toThrow(/pulse needs either pulse\.url or pulse\.hostname and pulse\.username/);
+    const config = await loadConfig({ env: { DW_PULSE__URL: 'amqp://guest:guest@127.0.0.1:5672' } });
+    expect(config.pulse?.url).toBe('amqp://guest:guest@127.0.0.1:5672');
+  });
+
   it('says when the file is missing or not YAML', async () => {
     await expect(loadConfig({ file: join(dir, 'missing.yml'), env: {} })).rejects.toThrow(/cannot read config file .*missing\.yml/);
     const file = join(dir, 'bad.yml');

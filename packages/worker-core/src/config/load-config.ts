@@ -65,5 +65,16 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Worke
     const where = options.file ? ` (from ${options.file}, the environment and flags)` : '';
     throw new ConfigError(`invalid worker config${where}:\n${formatProblems(result.problems)}`);
   }
+  const problems = crossKeyProblems(result.value);
+  if (problems.length > 0) throw new ConfigError(`invalid worker config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return result.value;
+}
+
+/** Rules that span keys, which the schema does not express. */
+function crossKeyProblems(config: WorkerConfig): string[] {
+  const problems: string[] = [];
+  if (config.pulse && !config.pulse.url && !(config.pulse.hostname && config.pulse.username)) {
+    problems.push('pulse needs either pulse.url or pulse.hostname and pulse.username');
+  }
+  return problems;
 }
