@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { LocalQueue } from '@docker-worker/local-queue';
+import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
 import { validateConfig, type WorkerConfig } from '@docker-worker/schema';
 import type { RunOutcome, TaskDefinition } from '@docker-worker/worker-contract';
 import { slugid } from 'taskcluster-client';
@@ -31,10 +31,19 @@ export class Harness {
   readonly workerGroup = `tg-${slugid().slice(0, 10).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
   readonly workerType = 'wt-' + slugid().slice(0, 8).toLowerCase().replace(/[^a-z0-9]/g, 'x');
   workers: Worker[] = [];
+  workerLogs: Array<ReturnType<typeof createMemoryLog>> = [];
+  /** Every request the embedded queue answered, in order. */
+  requests: RequestEvent[] = [];
 
-  async start(options: { claimTimeout?: number } = {}): Promise<void> {
+  async start(options: { claimTimeout?: number; amqpUrl?: string } = {}): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'dw-core-test-'));
-    this.queue = new LocalQueue({ claimTimeout: options.claimTimeout ?? 1200, longPollSeconds: 1, storageDir: join(this.dir, 'queue') });
+    this.queue = new LocalQueue({
+      claimTimeout: options.claimTimeout ?? 1200,
+      longPollSeconds: 1,
+      storageDir: join(this.dir, 'queue'),
+      amqpUrl: options.amqpUrl,
+    });
+    this.queue.events.on('request', (event: RequestEvent) => this.requests.push(event));
     await this.queue.start();
     this.client = new QueueClient({ rootUrl: this.queue.rootUrl, credentials: this.queue.credentials });
   }
@@ -59,10 +68,21 @@ export class Harness {
     return result.value;
   }
 
-  async startWorker(overrides: Record<string, unknown> = {}): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog> }> {
+  async startWorker(
+    overrides: Record<string, unknown> = {},
+    options: { maxTasks?: number } = {},
+  ): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog> }> {
     const log = createMemoryLog();
-    const worker = new Worker({ config: this.config(overrides), queue: this.client, runtime: createRuntime(), features: createFeatures(), log });
+    const worker = new Worker({
+      config: this.config(overrides),
+      queue: this.client,
+      runtime: createRuntime(),
+      features: createFeatures(),
+      log,
+      maxTasks: options.maxTasks,
+    });
     this.workers.push(worker);
+    this.workerLogs.push(log);
     await worker.start();
     return { worker, log };
   }
@@ -110,6 +130,25 @@ export class Harness {
     const bytes = Buffer.from(await response.arrayBuffer());
     // fetch decodes Content-Encoding: gzip itself; an object-stored log arrives still gzipped.
     return (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+  }
+
+  /** Resolves once the task's latest run is running (claimed by a worker). */
+  async waitRunning(taskId: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.client.status(taskId)).state !== 'running') {
+      if (Date.now() > deadline) throw new Error(`task ${taskId} not running after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Resolves once `predicate` holds, polling every 100 ms. */
+  async until(what: string, predicate: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<number> {
+    const start = Date.now();
+    while (!(await predicate())) {
+      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return Date.now() - start;
   }
 
   /** Containers (running or not) this harness's workers made. */

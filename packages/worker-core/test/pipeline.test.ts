@@ -79,10 +79,10 @@ describe('a task runs end to end on the real engine and the embedded queue', () 
   });
 
   it('an image that exists nowhere → failed, with a message naming the image', async () => {
-    const taskId = await h.createTask({ image: '127.0.0.1:1/no-such/image:never', command: ['true'], maxRunTime: 60 });
+    const taskId = await h.createTask({ image: '127.0.0.1:5000/no-such/image:never', command: ['true'], maxRunTime: 60 });
     expect((await h.waitResolved(taskId)).state).toBe('failed');
     const text = await h.backingLog(taskId);
-    expect(text).toMatch(/\[taskcluster:error\] .*127\.0\.0\.1:1\/no-such\/image:never/);
+    expect(text).toMatch(/\[taskcluster:error\] .*127\.0\.0\.1:5000\/no-such\/image:never/);
   });
 
   it('a command that does not exist → failed with the start-failure message', async () => {

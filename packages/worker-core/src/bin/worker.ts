@@ -37,7 +37,10 @@ withIdentityFlags(
 });
 
 withIdentityFlags(
-  program.command('start').description('run the worker daemon: on the configured rootUrl, or on an embedded queue when there is none'),
+  program
+    .command('start')
+    .description('run the worker daemon: on the configured rootUrl, or on an embedded queue when there is none')
+    .option('--worker-runner', "speak worker-runner's protocol on stdin/stdout; config from $DOCKER_WORKER_CONFIG"),
 ).action(async (options) => {
   process.exitCode = await startCommand(options);
 });

@@ -24,6 +24,8 @@ export interface WorkerRunnerEvents {
  */
 export class WorkerRunnerProtocol extends EventEmitter<WorkerRunnerEvents> {
   #output: Writable;
+  #input: Readable;
+  #lines: ReturnType<typeof createInterface>;
   #active = new Set<string>();
   #welcomed: Promise<void>;
   #onWelcome!: () => void;
@@ -31,9 +33,16 @@ export class WorkerRunnerProtocol extends EventEmitter<WorkerRunnerEvents> {
   constructor(input: Readable, output: Writable) {
     super();
     this.#output = output;
+    this.#input = input;
     this.#welcomed = new Promise((resolve) => (this.#onWelcome = resolve));
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    lines.on('line', (line) => this.#receive(line));
+    this.#lines = createInterface({ input, crlfDelay: Infinity });
+    this.#lines.on('line', (line) => this.#receive(line));
+  }
+
+  /** Stop reading: an open stdin would keep the process alive after the worker is done. */
+  close(): void {
+    this.#lines.close();
+    this.#input.destroy();
   }
 
   /** Resolves once worker-runner's welcome arrived and our hello went out. */

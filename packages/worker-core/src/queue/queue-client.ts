@@ -41,6 +41,12 @@ export class QueueClient {
     return reply.status;
   }
 
+  /** Resolves the task's current run `exception/canceled` (needs `queue:cancel-task:...`). */
+  async cancelTask(taskId: string): Promise<TaskStatus> {
+    const reply = (await this.#queue.cancelTask(taskId)) as { status: TaskStatus };
+    return reply.status;
+  }
+
   async task(taskId: string): Promise<TaskDefinition> {
     return (await this.#queue.task(taskId)) as TaskDefinition;
   }

@@ -81,6 +81,7 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   });
   await stopped;
   protocol?.shutdown();
+  protocol?.close();
   if (embedded) {
     await removeConnection(config.workDir);
     await embedded.stop();
