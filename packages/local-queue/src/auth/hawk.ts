@@ -1,0 +1,144 @@
+// Request authentication (§3): a Hawk Authorization header or a `?bewit=` signed URL,
+// with permanent credentials or temporary ones (certificate in `ext`), optionally narrowed by
+// `authorizedScopes`. Requests without either are anonymous and get the anonymous scopes.
+
+import type { IncomingMessage } from 'node:http';
+import hawk from 'hawk';
+import { AuthenticationFailed } from '../errors.js';
+import { CertificateError, verifyCertificate } from './certificate.js';
+import type { ClientStore } from './clients.js';
+import { satisfiesScope } from './scopes.js';
+
+export interface AuthResult {
+  /** undefined for anonymous requests */
+  clientId: string | undefined;
+  scopes: string[];
+}
+
+/**
+ * What deployments usually grant the anonymous role: reading public artifacts, task
+ * definitions, status and artifact lists, and index lookups.
+ */
+export const ANONYMOUS_SCOPES: readonly string[] = [
+  'queue:get-artifact:public/*',
+  'queue:get-task:*',
+  'queue:status:*',
+  'queue:list-artifacts:*',
+  'queue:list-task-group:*',
+  'queue:list-dependent-tasks:*',
+  'index:find-task:*',
+  'index:list-namespaces:*',
+  'index:list-tasks:*',
+];
+
+/** The real auth service accepts Hawk timestamps within 15 minutes of its clock. */
+const TIMESTAMP_SKEW_SEC = 15 * 60;
+
+interface ResolvedCredentials {
+  key: string;
+  scopes: string[];
+}
+
+function decodeExt(ext: string | undefined): Record<string, unknown> {
+  if (!ext) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(ext, 'base64').toString('utf8'));
+  } catch {
+    throw new AuthenticationFailed('Failed to parse ext: not base64-encoded JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AuthenticationFailed('ext must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function resolveCredentials(clients: ClientStore, clientId: string, ext: Record<string, unknown>): ResolvedCredentials {
+  let resolved: ResolvedCredentials;
+  if (ext.certificate !== undefined) {
+    try {
+      const verified = verifyCertificate(clientId, ext.certificate, (id) => clients.get(id));
+      resolved = { key: verified.accessToken, scopes: verified.scopes };
+    } catch (err) {
+      if (err instanceof CertificateError) throw new AuthenticationFailed(`ext.certificate is invalid: ${err.message}`);
+      throw err;
+    }
+  } else {
+    const client = clients.get(clientId);
+    if (!client) throw new AuthenticationFailed(`Client ID ${clientId} does not exist`);
+    resolved = { key: client.accessToken, scopes: [...client.scopes] };
+  }
+  if (ext.authorizedScopes !== undefined) {
+    const authorized = ext.authorizedScopes;
+    if (!Array.isArray(authorized) || !authorized.every((s) => typeof s === 'string')) {
+      throw new AuthenticationFailed('ext.authorizedScopes must be a list of strings');
+    }
+    const overstepped = authorized.filter((scope) => !satisfiesScope(resolved.scopes, scope));
+    if (overstepped.length > 0) {
+      throw new AuthenticationFailed(`ext.authorizedScopes oversteps your scopes: ${overstepped.join(', ')}`);
+    }
+    resolved = { key: resolved.key, scopes: authorized };
+  }
+  return resolved;
+}
+
+/** Hawk throws Boom errors; the client sees each of them as 401 AuthenticationFailed. */
+function hawkFailure(err: unknown): never {
+  if (err instanceof AuthenticationFailed) throw err;
+  const message = err instanceof Error ? err.message : String(err);
+  throw new AuthenticationFailed(`Hawk authentication failed: ${message}`);
+}
+
+function parseBewit(bewit: string): { id: string; ext: string } {
+  let decoded: string;
+  try {
+    decoded = Buffer.from(bewit, 'base64url').toString('utf8');
+  } catch {
+    throw new AuthenticationFailed('Invalid bewit encoding');
+  }
+  const parts = decoded.split('\\');
+  if (parts.length !== 4 || !parts[0]) throw new AuthenticationFailed('Invalid bewit structure');
+  return { id: parts[0], ext: parts[3] ?? '' };
+}
+
+/**
+ * Authenticates a request. `query` is the parsed query string (for `bewit`). Throws
+ * AuthenticationFailed (401) for bad credentials; returns anonymous scopes when the request
+ * carries none.
+ */
+export async function authenticateRequest(req: IncomingMessage, query: URLSearchParams, clients: ClientStore): Promise<AuthResult> {
+  const authorization = req.headers.authorization;
+  if (authorization) {
+    let attributes;
+    try {
+      attributes = hawk.utils.parseAuthorizationHeader(authorization);
+    } catch (err) {
+      hawkFailure(err);
+    }
+    if (!attributes.id) throw new AuthenticationFailed('Hawk header has no id');
+    const clientId = attributes.id;
+    const creds = resolveCredentials(clients, clientId, decodeExt(attributes.ext));
+    try {
+      await hawk.server.authenticate(req, async () => ({ key: creds.key, algorithm: 'sha256' }), {
+        timestampSkewSec: TIMESTAMP_SKEW_SEC,
+      });
+    } catch (err) {
+      hawkFailure(err);
+    }
+    return { clientId, scopes: creds.scopes };
+  }
+
+  const bewit = query.get('bewit');
+  if (bewit !== null) {
+    const { id, ext } = parseBewit(bewit);
+    const creds = resolveCredentials(clients, id, decodeExt(ext));
+    try {
+      await hawk.server.authenticateBewit(req, async () => ({ key: creds.key, algorithm: 'sha256' }));
+    } catch (err) {
+      hawkFailure(err);
+    }
+    return { clientId: id, scopes: creds.scopes };
+  }
+
+  return { clientId: undefined, scopes: [...ANONYMOUS_SCOPES] };
+}

@@ -1,0 +1,108 @@
+// Artifact and object data on disk. Uploads stream straight to a temporary file (hashing
+// as they go) that is renamed into place once complete, so nothing is ever held whole in
+// memory and a failed upload never leaves a partial file where a download could find it.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface StoredFile {
+  path: string;
+  size: number;
+  sha256: string;
+  sha512: string;
+}
+
+export class SizeMismatchError extends Error {}
+
+/** Hashes and counts bytes in passing; fails as soon as more than `limit` bytes arrive. */
+class HashingCounter extends Transform {
+  readonly sha256 = createHash('sha256');
+  readonly sha512 = createHash('sha512');
+  size = 0;
+
+  constructor(private readonly limit: number | undefined) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.limit !== undefined && this.size > this.limit) {
+      callback(new SizeMismatchError(`received more than the declared ${this.limit} bytes`));
+      return;
+    }
+    this.sha256.update(chunk);
+    this.sha512.update(chunk);
+    callback(null, chunk);
+  }
+}
+
+export class DiskStorage {
+  constructor(readonly root: string) {}
+
+  async init(): Promise<void> {
+    await mkdir(join(this.root, 's3'), { recursive: true });
+    await mkdir(join(this.root, 'object'), { recursive: true });
+  }
+
+  /** A file name derived from the key, so names with slashes or odd characters are safe. */
+  pathFor(kind: 's3' | 'object', key: string): string {
+    return join(this.root, kind, createHash('sha256').update(key).digest('hex'));
+  }
+
+  /**
+   * Streams `source` into `path`. With `expectedSize`, fails (SizeMismatchError) when the
+   * byte count differs; the previous file at `path`, if any, is kept in that case.
+   */
+  async writeStream(path: string, source: Readable, expectedSize?: number): Promise<StoredFile> {
+    const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
+    const counter = new HashingCounter(expectedSize);
+    try {
+      await pipeline(source, counter, createWriteStream(partial));
+      if (expectedSize !== undefined && counter.size !== expectedSize) {
+        throw new SizeMismatchError(`received ${counter.size} bytes, but ${expectedSize} were declared`);
+      }
+      await rename(partial, path);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
+    return { path, size: counter.size, sha256: counter.sha256.digest('hex'), sha512: counter.sha512.digest('hex') };
+  }
+
+  /** Small payloads (dataInline uploads) that arrive already in memory. */
+  async writeBuffer(path: string, data: Buffer): Promise<StoredFile> {
+    const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
+    await writeFile(partial, data);
+    await rename(partial, path);
+    return {
+      path,
+      size: data.length,
+      sha256: createHash('sha256').update(data).digest('hex'),
+      sha512: createHash('sha512').update(data).digest('hex'),
+    };
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    try {
+      return (await stat(path)).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  read(path: string): ReadStream {
+    return createReadStream(path);
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
+
+  async removeAll(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
