@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { slugid } from 'taskcluster-client';
+import tc from 'taskcluster-client';
 import { startHarness, taskDefinition, WORKER, TASK_QUEUE_ID, type Harness } from './helpers.js';
 
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -51,7 +51,7 @@ describe('Pulse messages on a real RabbitMQ', () => {
   }
 
   it('publishes pending, running and exception (canceled) with the real routing keys and bodies', async () => {
-    const taskId = slugid();
+    const taskId = tc.slugid();
     await h.queue.createTask(taskId, taskDefinition());
     await until(() => received.some((r) => r.exchange.endsWith('task-pending') && r.body.status.taskId === taskId));
     await h.worker.claimWork(TASK_QUEUE_ID, { ...WORKER, tasks: 1 });
