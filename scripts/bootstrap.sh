@@ -14,4 +14,4 @@ fi
 echo "[bootstrap] installing dependencies (pnpm install --frozen-lockfile)"
 pnpm install --frozen-lockfile --reporter=silent
 echo "[bootstrap] building"
-pnpm -s build --output-logs=errors-only
+pnpm build --output-logs=errors-only

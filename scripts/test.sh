@@ -5,13 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 echo "[test] lint"
-pnpm -s lint --output-logs=errors-only
+pnpm lint --output-logs=errors-only
 echo "[test] typecheck"
-pnpm -s typecheck --output-logs=errors-only
+pnpm typecheck --output-logs=errors-only
 echo "[test] jest, package by package"
 rm -f packages/*/.jest-results.json
 status=0
 # --continue: one failing package must not hide the results of the others.
-pnpm -s turbo run test --concurrency=1 --continue || status=$?
+pnpm turbo run test --concurrency=1 --continue || status=$?
 node scripts/test-summary.mjs || status=1
 exit $status

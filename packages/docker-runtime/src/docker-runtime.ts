@@ -1,0 +1,190 @@
+import type { Readable } from 'node:stream';
+import {
+  InternalError,
+  MalformedPayloadError,
+  type Container,
+  type ContainerSpec,
+  type ImageContext,
+  type ImageSpec,
+  type ResolvedImage,
+  type Runtime,
+} from '@docker-worker/worker-contract';
+import Dockerode from 'dockerode';
+import { DockerContainer } from './docker-container.js';
+import { engineFailure, engineMessage, statusCodeOf } from './engine-errors.js';
+import { parseImageReference, type ImageReference } from './image-reference.js';
+import { ImagePuller } from './pull.js';
+
+export interface DockerRuntimeOptions {
+  /** A ready client (tests pass one to spy on it); otherwise one is made from `socketPath`. */
+  docker?: Dockerode;
+  /** The engine's Unix socket; by default DOCKER_HOST, else /var/run/docker.sock (dockerode's rules). */
+  socketPath?: string;
+  /** A pull, retries included, must finish within this; 30 minutes by default. */
+  pullTimeoutMs?: number;
+  /** Tries for pulls failing on network or registry errors; 3 by default. */
+  pullAttempts?: number;
+  /** First delay between pull tries, doubled each time; 2 s by default. */
+  pullRetryDelayMs?: number;
+}
+
+const DEFAULT_PULL_TIMEOUT_MS = 30 * 60 * 1000;
+
+function megabytes(bytes: number): string {
+  return (bytes / 1_000_000).toFixed(1);
+}
+
+/** The Runtime contract on the Docker Engine API. */
+export class DockerRuntime implements Runtime {
+  #docker: Dockerode;
+  #puller: ImagePuller;
+  /** Containers made here and not known to be gone, so removeContainers can tell them (see DockerContainer.removed). */
+  #open = new Map<string, DockerContainer>();
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.#docker = options.docker ?? new Dockerode(options.socketPath ? { socketPath: options.socketPath } : undefined);
+    this.#puller = new ImagePuller(this.#docker, {
+      timeoutMs: options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS,
+      attempts: Math.max(1, options.pullAttempts ?? 3),
+      retryDelayMs: options.pullRetryDelayMs ?? 2000,
+    });
+  }
+
+  /** Where the client talks to, for messages. */
+  get endpoint(): string {
+    const modem = this.#docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
+    if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+    return `${String(modem.protocol ?? 'http')}://${String(modem.host)}${modem.port ? `:${String(modem.port)}` : ''}`;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.#docker.ping();
+    } catch (err) {
+      throw new Error(
+        `The Docker engine is not reachable at ${this.endpoint} (${engineMessage(err)}). ` +
+          'Start it (for example `sudo systemctl start docker`, or `sudo dockerd &`), make sure this user may use its socket ' +
+          '(the `docker` group), or point DOCKER_HOST at a running engine.',
+        { cause: err },
+      );
+    }
+  }
+
+  async ensureImage(image: ImageSpec, ctx: ImageContext): Promise<ResolvedImage> {
+    const reference = parseImageReference(dockerImageName(image));
+    ctx.signal.throwIfAborted();
+    const present = await this.#localImage(reference);
+    if (present) return { id: present.Id, name: reference.name };
+
+    ctx.log.info(`Pulling image ${reference.name}`);
+    const summary = await this.#puller.pull(reference, ctx.signal);
+    const pulled = await this.#localImage(reference);
+    // The engine said the pull succeeded; an image gone already was removed behind our back.
+    if (!pulled) throw new InternalError(`Image "${reference.name}" was pulled but the Docker engine cannot find it`);
+    // The engine reports no progress for layers it already had; the image itself knows them all.
+    const layers = Math.max(summary.layers, pulled.RootFS?.Layers?.length ?? 0);
+    // Docker's own per-layer progress would bury the task's output; one line says what matters.
+    ctx.log.info(
+      `Pulled image ${reference.name}: ${layers} layers, ${megabytes(summary.bytes)} MB in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    );
+    return { id: pulled.Id, name: reference.name };
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<Container> {
+    let created: Dockerode.Container;
+    try {
+      created = await this.#docker.createContainer(createOptions(spec));
+    } catch (err) {
+      throw engineFailure('create the task container', err);
+    }
+    let attach: Readable;
+    try {
+      // Attached before anyone can start it, so not a byte of output is missed.
+      attach = (await created.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
+    } catch (err) {
+      await created.remove({ force: true, v: true }).catch(() => {});
+      throw engineFailure(`attach to container ${created.id}`, err);
+    }
+    const container = new DockerContainer(created, attach, () => this.#open.delete(created.id));
+    this.#open.set(created.id, container);
+    return container;
+  }
+
+  async removeContainers(labels: Record<string, string>): Promise<number> {
+    const selectors = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+    // An empty filter would match every container on the engine, other users' included.
+    if (selectors.length === 0) throw new Error('removeContainers needs at least one label');
+    let found: Dockerode.ContainerInfo[];
+    try {
+      found = await this.#docker.listContainers({ all: true, filters: JSON.stringify({ label: selectors }) });
+    } catch (err) {
+      throw engineFailure('list containers', err);
+    }
+    const removed = await Promise.all(
+      found.map(async (info) => {
+        try {
+          await this.#docker.getContainer(info.Id).remove({ force: true, v: true });
+          this.#open.get(info.Id)?.removed();
+          return 1;
+        } catch (err) {
+          // Gone already, or being removed by someone else: not ours to count, not an error.
+          const status = statusCodeOf(err);
+          if (status === 404 || (status === 409 && /already in progress/i.test(engineMessage(err)))) {
+            this.#open.get(info.Id)?.removed();
+            return 0;
+          }
+          throw engineFailure(`remove container ${info.Id}`, err);
+        }
+      }),
+    );
+    return removed.reduce((sum: number, count) => sum + count, 0);
+  }
+
+  /** The engine's record of `reference`, or undefined when it does not have the image. */
+  async #localImage(reference: ImageReference): Promise<Dockerode.ImageInspectInfo | undefined> {
+    try {
+      return await this.#docker.getImage(reference.ref).inspect();
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return undefined;
+      throw engineFailure(`look up image "${reference.name}"`, err);
+    }
+  }
+}
+
+/** The plain image name of the image kinds this runtime handles so far. */
+function dockerImageName(image: ImageSpec): string {
+  if (typeof image === 'string') return image;
+  if (image.type === 'docker-image') return image.name;
+  throw new MalformedPayloadError([`payload.image: images of type "${image.type}" are not supported yet`]);
+}
+
+function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+  return {
+    Image: spec.image,
+    // Omitted, not empty: an empty Cmd would override the image's default command.
+    ...(spec.command && spec.command.length > 0 && { Cmd: spec.command }),
+    Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    Labels: spec.labels,
+    // No TTY: stdout and stderr stay byte-exact (no CR LF translation) and come framed apart.
+    Tty: false,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: false,
+    ...(spec.name !== undefined && { name: spec.name }),
+    HostConfig: {
+      Binds: (spec.binds ?? []).map((bind) => `${bind.hostPath}:${bind.containerPath}${bind.readOnly ? ':ro' : ''}`),
+      Devices: (spec.devices ?? []).map((device) => ({
+        PathOnHost: device.hostPath,
+        PathInContainer: device.containerPath,
+        CgroupPermissions: device.permissions ?? 'rwm',
+      })),
+      Privileged: spec.privileged ?? false,
+      CapAdd: spec.capAdd ?? [],
+      ExtraHosts: spec.extraHosts ?? [],
+      ...(spec.shmSize !== undefined && { ShmSize: spec.shmSize }),
+      // The worker removes its containers itself, after reading their exit code and files.
+      AutoRemove: false,
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export { DockerRuntime, type DockerRuntimeOptions } from './docker-runtime.js';
+export { DockerContainer, ContainerPathNotFoundError } from './docker-container.js';
+export { DockerStreamDemuxer } from './demux.js';
+export { parseImageReference, type ImageReference } from './image-reference.js';
+export type { PullSummary } from './pull.js';

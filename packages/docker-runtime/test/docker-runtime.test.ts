@@ -1,0 +1,280 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { ImageError, InternalError, MalformedPayloadError, ResourceUnavailableError, TaskFailedError, type Container } from '@docker-worker/worker-contract';
+import { MemoryTaskLog } from '@docker-worker/worker-contract/testing';
+import Dockerode from 'dockerode';
+import { DockerRuntime } from '../src/index.js';
+import { collect, imageContext, push, removeTag, TEST_IMAGE, uniqueId } from './helpers.js';
+import { LocalRegistry } from './registry.js';
+
+const TIMEOUT = 60_000;
+const RUN_LABEL = 'org.taskcluster.docker-worker.test-run';
+
+describe('DockerRuntime on a real engine', () => {
+  const docker = new Dockerode();
+  const runId = uniqueId();
+  const labels = { [RUN_LABEL]: runId };
+  /** Image tags this suite made, removed at the end (never anything else). */
+  const madeImages: string[] = [];
+  let registry: LocalRegistry;
+  let runtime: DockerRuntime;
+  let imageId: string;
+
+  const create = (command: string[], extra: Partial<Parameters<DockerRuntime['createContainer']>[0]> = {}): Promise<Container> =>
+    runtime.createContainer({ image: imageId, command, env: {}, ...extra, labels: { ...labels, ...extra.labels } });
+
+  beforeAll(async () => {
+    registry = await LocalRegistry.start();
+    runtime = new DockerRuntime({ docker, pullAttempts: 2, pullRetryDelayMs: 50 });
+    imageId = (await runtime.ensureImage(TEST_IMAGE, imageContext())).id;
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    const left = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] }) });
+    await runtime.removeContainers(labels);
+    for (const name of madeImages) await removeTag(docker, name);
+    await registry?.stop();
+    // Every test cleans up after itself; anything found here is a leak.
+    expect(left.map((info) => `${info.Id} ${info.Command}`)).toEqual([]);
+  }, TIMEOUT);
+
+  it('ping() explains how to start an engine it cannot reach', async () => {
+    await expect(runtime.ping()).resolves.toBeUndefined();
+    const nowhere = new DockerRuntime({ socketPath: '/tmp/dw-no-such-docker.sock' });
+    await expect(nowhere.ping()).rejects.toThrow(/^The Docker engine is not reachable at unix:\/\/\/tmp\/dw-no-such-docker\.sock .*dockerd/);
+  });
+
+  it('creates the container with the labels, env, command and host config asked for', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dw-bind-'));
+    await writeFile(join(dir, 'file'), 'from the host\n');
+    const container = await create(['sh', '-c', 'cat /mnt/dw/file; grep -c dw-test.example /etc/hosts; echo "$B"'], {
+      env: { A: '1', B: 'two  words=x' },
+      labels: { 'org.taskcluster.docker-worker.test-extra': 'yes' },
+      binds: [{ hostPath: dir, containerPath: '/mnt/dw', readOnly: true }],
+      extraHosts: ['dw-test.example:127.0.0.1'],
+      capAdd: ['SYS_PTRACE'],
+      shmSize: 64 * 1024 * 1024,
+    });
+    try {
+      const info = await docker.getContainer(container.id).inspect();
+      // The image's own labels are merged in by the engine.
+      expect(info.Config.Labels).toEqual(expect.objectContaining({ [RUN_LABEL]: runId, 'org.taskcluster.docker-worker.test-extra': 'yes' }));
+      expect(info.Config.Env).toEqual(expect.arrayContaining(['A=1', 'B=two  words=x']));
+      expect(info.Config.Cmd).toEqual(['sh', '-c', 'cat /mnt/dw/file; grep -c dw-test.example /etc/hosts; echo "$B"']);
+      expect(info.Config.Tty).toBe(false);
+      expect(info.Config.OpenStdin).toBe(false);
+      expect(info.HostConfig).toMatchObject({
+        Binds: [`${dir}:/mnt/dw:ro`],
+        ExtraHosts: ['dw-test.example:127.0.0.1'],
+        CapAdd: ['SYS_PTRACE'],
+        ShmSize: 64 * 1024 * 1024,
+        Privileged: false,
+        AutoRemove: false,
+      });
+      const output = collect(container.output);
+      await container.start();
+      expect(await container.wait()).toBe(0);
+      expect((await output).toString()).toBe('from the host\n1\ntwo  words=x\n');
+    } finally {
+      await container.remove();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, TIMEOUT);
+
+  it('delivers 5 MB of stdout byte-exact and in order, with stderr interleaved', async () => {
+    const blocks = 22;
+    const lines = 30_000;
+    // Per block: a run of 7-digit numbers on stdout, then one marker line on stderr.
+    const script = `for i in $(seq 1 ${blocks}); do seq $((i*100000)) $((i*100000+${lines - 1})); echo "marker $i" >&2; done`;
+    let expected = '';
+    for (let i = 1; i <= blocks; i++) {
+      const numbers: string[] = [];
+      for (let n = i * 100000; n < i * 100000 + lines; n++) numbers.push(`${n}\n`);
+      expected += numbers.join('');
+    }
+    expect(expected.length).toBeGreaterThan(5_000_000);
+
+    const container = await create(['sh', '-c', script]);
+    try {
+      const output = collect(container.output);
+      await container.start();
+      expect(await container.wait()).toBe(0);
+      const text = (await output).toString('latin1');
+      // stdout and stderr are separate pipes, so a stderr frame may land inside a stdout line;
+      // taking the markers out must leave stdout exactly as printed.
+      const markers = [...text.matchAll(/marker (\d+)\n/g)].map((match) => Number(match[1]));
+      expect(markers).toEqual(Array.from({ length: blocks }, (_, i) => i + 1));
+      const stdout = text.replace(/marker \d+\n/g, '');
+      expect(stdout.length).toBe(expected.length);
+      expect(stdout === expected).toBe(true);
+    } finally {
+      await container.remove();
+    }
+  }, TIMEOUT);
+
+  it('holds the container back for a slow reader, who still gets everything', async () => {
+    const count = 400_000;
+    const container = await create(['seq', '1', String(count)]);
+    try {
+      let received = 0;
+      let maxBuffered = 0;
+      const slow = new Writable({
+        highWaterMark: 16 * 1024,
+        write(chunk: Buffer, _encoding, callback) {
+          received += chunk.length;
+          maxBuffered = Math.max(maxBuffered, container.output.readableLength);
+          setTimeout(callback, 2);
+        },
+      });
+      const reading = pipeline(container.output, slow);
+      await container.start();
+      const startedAt = Date.now();
+      await reading;
+      let expectedBytes = 0;
+      for (let n = 1; n <= count; n++) expectedBytes += String(n).length + 1;
+      expect(received).toBe(expectedBytes);
+      // What waits in memory stays near the stream's high-water mark, not the output's size.
+      expect(maxBuffered).toBeLessThan(256 * 1024);
+      expect(Date.now() - startedAt).toBeGreaterThan(100);
+      expect(await container.wait()).toBe(0);
+    } finally {
+      await container.remove();
+    }
+  }, TIMEOUT);
+
+  it('reports a command that does not exist in the original wording', async () => {
+    const container = await create(['/no/such/executable']);
+    try {
+      const error = await container.start().catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(TaskFailedError);
+      expect(error).not.toBeInstanceOf(ImageError);
+      expect((error as Error).message).toMatch(/^Failure to properly start execution environment\. .*\/no\/such\/executable.*no such file or directory/);
+      await expect(container.wait()).rejects.toBe(error);
+    } finally {
+      await container.remove();
+    }
+  }, TIMEOUT);
+
+  it('tells a missing path from a missing container in archive()', async () => {
+    const container = await create(['true']);
+    const output = collect(container.output);
+    await container.start();
+    await container.wait();
+    await output;
+    await expect(container.archive('/nope')).rejects.toMatchObject({ code: 'ENOENT' });
+    await container.remove();
+    const gone = await container.archive('/').catch((err: unknown) => err);
+    expect(gone).toBeInstanceOf(InternalError);
+    expect((gone as { code?: string }).code).toBeUndefined();
+  }, TIMEOUT);
+
+  it('refuses image kinds it does not support yet, and invalid names, as malformed payloads', async () => {
+    await expect(runtime.ensureImage({ type: 'indexed-image', namespace: 'a.b', path: 'public/image.tar' }, imageContext())).rejects.toThrow(
+      MalformedPayloadError,
+    );
+    await expect(runtime.ensureImage({ type: 'task-image', taskId: 'abc', path: 'public/image.tar' }, imageContext())).rejects.toThrow(
+      /images of type "task-image" are not supported yet/,
+    );
+    await expect(runtime.ensureImage('Not/Valid', imageContext())).rejects.toThrow(MalformedPayloadError);
+  });
+
+  it('a missing image fails with an ImageError naming it, without retrying', async () => {
+    const spy = jest.spyOn(docker, 'createImage');
+    try {
+      const name = `${registry.host}/busybox-pull-test-missing:${uniqueId()}`;
+      const log = new MemoryTaskLog();
+      const error = await runtime.ensureImage(name, imageContext(log)).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(ImageError);
+      expect((error as Error).message).toMatch(new RegExp(`^Image "${name.replace(/[.]/g, '\\.')}" could not be pulled: .*not found`));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(log.infos).toEqual([`Pulling image ${name}`]);
+    } finally {
+      spy.mockRestore();
+    }
+  }, TIMEOUT);
+
+  it('an unreachable registry is retried, then resource-unavailable', async () => {
+    const spy = jest.spyOn(docker, 'createImage');
+    try {
+      const error = await runtime.ensureImage(`127.0.0.1:1/dw-unreachable:${uniqueId()}`, imageContext()).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(ResourceUnavailableError);
+      expect((error as Error).message).toMatch(/could not be pulled after 2 attempts: .*connection refused/);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+  }, TIMEOUT);
+
+  it('pulls from a registry, logs a one-line summary and returns the local id', async () => {
+    // A layer the engine does not have yet: commit a container that wrote unique, incompressible data.
+    const repository = `${registry.host}/busybox-pull-test`;
+    const tag = uniqueId();
+    const name = `${repository}:${tag}`;
+    madeImages.push(name);
+    const maker = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ['sh', '-c', `echo ${tag} > /unique; head -c 300000 /dev/urandom > /random.bin`],
+      Labels: labels,
+    });
+    await maker.start();
+    await maker.wait();
+    await maker.commit({ repo: repository, tag });
+    await maker.remove({ force: true });
+    await push(docker, name, repository, tag);
+    await removeTag(docker, name);
+
+    const log = new MemoryTaskLog();
+    const resolved = await runtime.ensureImage(name, imageContext(log));
+    expect(resolved.name).toBe(name);
+    expect(resolved.id).toBe((await docker.getImage(name).inspect()).Id);
+    expect(log.infos[0]).toBe(`Pulling image ${name}`);
+    expect(log.infos[1]).toMatch(new RegExp(`^Pulled image ${name.replace(/[.]/g, '\\.')}: 2 layers, 0\\.[3-4] MB in \\d+\\.\\d s$`));
+    expect(log.infos).toHaveLength(2);
+    // Docker's own progress stays out of the task log.
+    expect(log.text()).not.toMatch(/Downloading|Extracting/);
+
+    // Present now: no pull, no log line.
+    const again = new MemoryTaskLog();
+    expect((await runtime.ensureImage({ type: 'docker-image', name }, imageContext(again))).id).toBe(resolved.id);
+    expect(again.infos).toEqual([]);
+  }, TIMEOUT);
+
+  it('shares one pull between concurrent requests for the same image', async () => {
+    const repository = `${registry.host}/busybox-pull-test`;
+    const tag = uniqueId();
+    const name = `${repository}:${tag}`;
+    madeImages.push(name);
+    await push(docker, TEST_IMAGE, repository, tag);
+    await removeTag(docker, name);
+
+    const spy = jest.spyOn(docker, 'createImage');
+    try {
+      const logs = [new MemoryTaskLog(), new MemoryTaskLog()];
+      // Asked for in both accepted forms: the same image.
+      const [a, b] = await Promise.all([runtime.ensureImage(name, imageContext(logs[0])), runtime.ensureImage({ type: 'docker-image', name }, imageContext(logs[1]))]);
+      expect(a).toEqual(b);
+      expect(a.id).toBe(imageId);
+      expect(spy).toHaveBeenCalledTimes(1);
+      for (const log of logs) {
+        expect(log.infos[0]).toBe(`Pulling image ${name}`);
+        // Every layer was already there (the image is the test image under a new name).
+        expect(log.infos[1]).toMatch(/^Pulled image .*: 1 layers, 0\.0 MB in \d+\.\d s$/);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  }, TIMEOUT);
+
+  it('removeContainers counts only what it removed', async () => {
+    const group = { 'org.taskcluster.docker-worker.test-group': uniqueId() };
+    const containers = await Promise.all([create(['true'], { labels: group }), create(['sleep', '600'], { labels: group })]);
+    await containers[1]?.start();
+    expect(await runtime.removeContainers({ ...labels, ...group })).toBe(2);
+    expect(await runtime.removeContainers({ ...labels, ...group })).toBe(0);
+    for (const container of containers) await collect(container.output);
+  }, TIMEOUT);
+});
