@@ -37,10 +37,13 @@ need=()
 have_engine=0
 if docker info >/dev/null 2>&1; then have_engine=1; fi
 [ $have_engine = 1 ] || command -v dockerd >/dev/null || need+=(docker.io)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx wget || need+=(busybox-static)
+# The test images need a statically linked busybox (Debian's plain busybox is dynamic).
+static_busybox() { [ -x /bin/busybox ] && LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable'; }
+static_busybox || need+=(busybox-static)
 command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing from Debian: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -51,16 +54,15 @@ if [ ${#need[@]} -gt 0 ]; then
 else
   say "Debian packages already installed"
 fi
-# busybox-static replaces /bin/busybox with the static build the test images need.
-file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' \
-  || die "/bin/busybox is not statically linked; install busybox-static"
+static_busybox || die "/bin/busybox is not statically linked; install busybox-static"
 
 # --- Docker engine -----------------------------------------------------------------------------
 if docker info >/dev/null 2>&1; then
   say "Docker engine already running: using it as it is"
 else
   # A dockerd that was killed leaves its pid file behind and the next start refuses.
-  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+  # (Its pid may since belong to another process, so check that the process is a dockerd.)
+  if [ -f /var/run/docker.pid ] && [ "$(cat "/proc/$(cat /var/run/docker.pid)/comm" 2>/dev/null)" != dockerd ]; then
     say "removing stale /var/run/docker.pid"
     rm -f /var/run/docker.pid
   fi
