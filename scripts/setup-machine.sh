@@ -38,7 +38,12 @@ have_engine=0
 if docker info >/dev/null 2>&1; then have_engine=1; fi
 [ $have_engine = 1 ] || command -v dockerd >/dev/null || need+=(docker.io)
 # The test images need a statically linked busybox (Debian's plain busybox is dynamic).
-static_busybox() { [ -x /bin/busybox ] && LC_ALL=C ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable'; }
+static_busybox() {
+  [ -x /bin/busybox ] || return 1
+  local out
+  out=$(LC_ALL=C ldd /bin/busybox 2>&1 || true) # ldd exits 1 on a static binary
+  [[ $out == *"not a dynamic executable"* ]]
+}
 static_busybox || need+=(busybox-static)
 command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
