@@ -31,7 +31,8 @@ withIdentityFlags(
     .command('run')
     .description('run one task file (YAML/JSON task definition or bare payload) on the embedded queue and print its log')
     .argument('<file>', 'task definition or docker-worker payload')
-    .option('--artifacts-dir <dir>', 'save the run\'s artifacts under this directory'),
+    .option('--artifacts-dir <dir>', 'save the run\'s artifacts under this directory')
+    .option('--verbose', 'also print the worker\'s own info log (stderr)'),
 ).action(async (file: string, options) => {
   process.exitCode = await runCommand(file, options);
 });

@@ -23,7 +23,10 @@ export interface WorkerLogOptions {
 
 function errorFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = v instanceof Error ? { message: v.message, name: v.name } : v;
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    out[k] = v instanceof Error ? { message: v.message, name: v.name } : v;
+  }
   return out;
 }
 

@@ -13,6 +13,8 @@ export interface RunCommandOptions extends IdentityFlags {
   config?: string;
   profile?: string;
   artifactsDir?: string;
+  /** Show the worker's own info log on stderr too (normally only warnings and errors). */
+  verbose?: boolean;
 }
 
 /**
@@ -40,7 +42,9 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       queue,
       runtime,
       features: createFeatures(),
-      log: createWorkerLog(config.logging),
+      // The task's log is what a person running one task wants to read; the worker's own
+      // records only when something is wrong, unless asked for.
+      log: createWorkerLog(options.verbose ? config.logging : { ...config.logging, level: config.logging.level === 'error' ? 'error' : 'warn' }),
       maxTasks: 1,
       onLogOpened: (log, run) => {
         runId = run.runId;
