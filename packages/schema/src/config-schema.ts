@@ -38,6 +38,8 @@ export const configSchema = {
     'logging',
     'embeddedQueue',
     'shutdown',
+    'dockerVolume',
+    'capacityManagement',
   ],
   properties: {
     rootUrl: {
@@ -160,6 +162,31 @@ export const configSchema = {
           default: false,
           title: 'Allow privileged tasks',
           description: 'Whether tasks may ask for `capabilities.privileged` (they need the scope as well).',
+        },
+      },
+    },
+    dockerVolume: {
+      type: 'string',
+      minLength: 1,
+      default: '/var/lib/docker',
+      title: 'Docker volume',
+      description: "A directory on the filesystem holding Docker's data root; free space there gates claiming.",
+    },
+    capacityManagement: {
+      type: 'object',
+      default: {},
+      title: 'Capacity management',
+      description: 'Limits on claiming beyond `capacity`.',
+      additionalProperties: false,
+      properties: {
+        diskspaceThreshold: {
+          type: 'integer',
+          minimum: 0,
+          default: 1_000_000_000,
+          title: 'Disk space per task',
+          description:
+            'Free bytes needed on `dockerVolume` for each free slot (at least one) before the worker claims; ' +
+            '0 turns the check off.',
         },
       },
     },

@@ -32,6 +32,12 @@ export interface WorkerConfig {
   dockerConfig: {
     allowPrivileged: boolean;
   };
+  /** A directory on the filesystem that holds Docker's data (images, containers): the disk gate checks it. */
+  dockerVolume: string;
+  capacityManagement: {
+    /** Free bytes needed per free slot on `dockerVolume` before claiming; 0 turns the gate off. */
+    diskspaceThreshold: number;
+  };
   artifacts: {
     /** Storage type for uploaded artifacts and logs. */
     storageType: 's3' | 'object';

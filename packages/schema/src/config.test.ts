@@ -18,6 +18,8 @@ const DEFAULTS: WorkerConfig = {
   features: {},
   logging: { format: 'pretty', level: 'info' },
   shutdown: { enabled: false, afterIdleSeconds: 300 },
+  dockerVolume: '/var/lib/docker',
+  capacityManagement: { diskspaceThreshold: 1_000_000_000 },
   embeddedQueue: { host: '127.0.0.1', port: 0, claimTimeout: 1200, storageDir: '' },
 };
 
@@ -75,6 +77,8 @@ describe('validateConfig', () => {
       logging: { format: 'json', level: 'debug' },
       embeddedQueue: { host: '0.0.0.0', port: 60000, claimTimeout: 600, storageDir: '/var/lib/q' },
       shutdown: { enabled: true, afterIdleSeconds: 600 },
+      dockerVolume: '/mnt/var/lib/docker',
+      capacityManagement: { diskspaceThreshold: 30_000_000_000 },
       workerLocation: { cloud: 'google', region: 'us-central1' },
     };
     expect(valid(full)).toEqual(full);

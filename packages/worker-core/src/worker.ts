@@ -9,6 +9,7 @@ import type { TaskClaim } from './queue/types.js';
 import { TaskRun } from './run/task-run.js';
 import { ClaimStore } from './state/claim-store.js';
 import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
+import { DiskGate } from './capacity/disk-gate.js';
 
 export interface WorkerOptions {
   config: WorkerConfig;
@@ -62,11 +63,13 @@ export class Worker {
   #stopWaiting = new AbortController();
   #claims: ClaimStore;
   #pulse: PulseCancelListener | undefined;
+  #disk: DiskGate;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
     this.identity = identityOf(options.config, options.queue.rootUrl);
     this.#claims = new ClaimStore(options.config.workDir);
+    this.#disk = new DiskGate({ path: options.config.dockerVolume, threshold: options.config.capacityManagement.diskspaceThreshold, log: options.log });
     this.#events.setMaxListeners(0);
   }
 
@@ -179,6 +182,10 @@ export class Worker {
         await once(this.#events, 'slot');
         continue;
       }
+      if (!(await this.#diskAllows(free))) {
+        await this.#pause(config.taskQueue.pollInterval);
+        continue;
+      }
       const asked = Date.now();
       let claims: TaskClaim[];
       try {
@@ -193,6 +200,16 @@ export class Worker {
       if (claims.length === 0 && Date.now() - asked < MIN_POLL_MS) await this.#pause(config.taskQueue.pollInterval);
     }
     log.info('claiming stopped', { running: this.#runs.size });
+  }
+
+  async #diskAllows(freeSlots: number): Promise<boolean> {
+    try {
+      return await this.#disk.allows(freeSlots);
+    } catch (err) {
+      // A volume we cannot measure is a configuration problem, not a reason to stop working.
+      this.#options.log.warn('disk check failed', { volume: this.#options.config.dockerVolume, error: err });
+      return true;
+    }
   }
 
   async #pause(ms: number): Promise<void> {
