@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import {
+  ImageError,
   InternalError,
   MalformedPayloadError,
+  scopeSatisfied,
   type Container,
   type ContainerSpec,
   type ImageContext,
@@ -14,6 +16,7 @@ import { DockerContainer } from './docker-container.js';
 import { engineFailure, engineMessage, statusCodeOf } from './engine-errors.js';
 import { parseImageReference, type ImageReference } from './image-reference.js';
 import { ImagePuller } from './pull.js';
+import { credentialsFor, type RegistryMap } from './registry-credentials.js';
 
 export interface DockerRuntimeOptions {
   /** A ready client (tests pass one to spy on it); otherwise one is made from `socketPath`. */
@@ -26,6 +29,10 @@ export interface DockerRuntimeOptions {
   pullAttempts?: number;
   /** First delay between pull tries, doubled each time; 2 s by default. */
   pullRetryDelayMs?: number;
+  /** The `registries` config: credentials for pulls from matching registries. */
+  registries?: RegistryMap;
+  /** Registry of names without a host (`user/image`), for matching `registries` keys. */
+  defaultRegistry?: string;
 }
 
 const DEFAULT_PULL_TIMEOUT_MS = 30 * 60 * 1000;
@@ -40,8 +47,12 @@ export class DockerRuntime implements Runtime {
   #puller: ImagePuller;
   /** Containers made here and not known to be gone, so removeContainers can tell them (see DockerContainer.removed). */
   #open = new Map<string, DockerContainer>();
+  #registries: RegistryMap;
+  #defaultRegistry: string;
 
   constructor(options: DockerRuntimeOptions = {}) {
+    this.#registries = options.registries ?? {};
+    this.#defaultRegistry = options.defaultRegistry ?? 'registry.hub.docker.com';
     this.#docker = options.docker ?? new Dockerode(options.socketPath ? { socketPath: options.socketPath } : undefined);
     this.#puller = new ImagePuller(this.#docker, {
       timeoutMs: options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS,
@@ -73,11 +84,20 @@ export class DockerRuntime implements Runtime {
   async ensureImage(image: ImageSpec, ctx: ImageContext): Promise<ResolvedImage> {
     const reference = parseImageReference(dockerImageName(image));
     ctx.signal.throwIfAborted();
+    const matched = credentialsFor(reference, this.#registries, this.#defaultRegistry);
+    // Checked even when the image is already here: a copy pulled for one task with the
+    // worker's credentials must not serve a task that may not use them.
+    if (matched && !scopeSatisfied(ctx.task.scopes ?? [], matched.scope)) {
+      throw new ImageError(
+        `Not authorized to use image "${reference.name}": pulls from ${matched.registry} use the worker's registry credentials, ` +
+          `so the task needs the scope ${matched.scope}`,
+      );
+    }
     const present = await this.#localImage(reference);
     if (present) return { id: present.Id, name: reference.name };
 
-    ctx.log.info(`Pulling image ${reference.name}`);
-    const summary = await this.#puller.pull(reference, ctx.signal);
+    ctx.log.info(`Pulling image ${reference.name}${matched ? ` from ${matched.registry} as ${matched.credentials.username}` : ''}`);
+    const summary = await this.#puller.pull(reference, ctx.signal, matched);
     const pulled = await this.#localImage(reference);
     // The engine said the pull succeeded; an image gone already was removed behind our back.
     if (!pulled) throw new InternalError(`Image "${reference.name}" was pulled but the Docker engine cannot find it`);

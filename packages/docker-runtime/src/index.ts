@@ -3,3 +3,4 @@ export { DockerContainer, ContainerPathNotFoundError } from './docker-container.
 export { DockerStreamDemuxer } from './demux.js';
 export { parseImageReference, type ImageReference } from './image-reference.js';
 export type { PullSummary } from './pull.js';
+export { credentialsFor, type RegistryCredentials, type RegistryMap, type MatchedCredentials } from './registry-credentials.js';

@@ -4,6 +4,7 @@ import { ImageError, InternalError, ResourceUnavailableError } from '@docker-wor
 import type Dockerode from 'dockerode';
 import { engineMessage, isConnectionError, statusCodeOf } from './engine-errors.js';
 import type { ImageReference } from './image-reference.js';
+import type { MatchedCredentials } from './registry-credentials.js';
 
 export interface PullOptions {
   /** The whole pull, retries included, must finish within this. */
@@ -116,9 +117,9 @@ export class ImagePuller {
   }
 
   /** Pull `image`; rejects with ImageError when the image is the problem. */
-  async pull(image: ImageReference, signal: AbortSignal): Promise<PullSummary> {
+  async pull(image: ImageReference, signal: AbortSignal, auth?: MatchedCredentials): Promise<PullSummary> {
     signal.throwIfAborted();
-    const entry = this.#inFlight.get(image.ref) ?? this.#begin(image);
+    const entry = this.#inFlight.get(image.ref) ?? this.#begin(image, auth);
     entry.waiters++;
     try {
       return await untilAborted(entry.promise, signal);
@@ -132,10 +133,10 @@ export class ImagePuller {
     }
   }
 
-  #begin(image: ImageReference): InFlight {
+  #begin(image: ImageReference, auth: MatchedCredentials | undefined): InFlight {
     const controller = new AbortController();
     const entry: InFlight = { controller, waiters: 0, settled: false, promise: Promise.resolve({ layers: 0, bytes: 0, durationMs: 0 }) };
-    entry.promise = this.#pullWithRetries(image, controller.signal).finally(() => {
+    entry.promise = this.#pullWithRetries(image, controller.signal, auth).finally(() => {
       entry.settled = true;
       if (this.#inFlight.get(image.ref) === entry) this.#inFlight.delete(image.ref);
     });
@@ -145,7 +146,7 @@ export class ImagePuller {
     return entry;
   }
 
-  async #pullWithRetries(image: ImageReference, abandoned: AbortSignal): Promise<PullSummary> {
+  async #pullWithRetries(image: ImageReference, abandoned: AbortSignal, auth: MatchedCredentials | undefined): Promise<PullSummary> {
     const { timeoutMs, attempts, retryDelayMs } = this.#options;
     const started = Date.now();
     const deadline = new AbortController();
@@ -161,13 +162,15 @@ export class ImagePuller {
       for (let attempt = 1; ; attempt++) {
         if (signal.aborted) throw stopped();
         try {
-          const progress = await this.#pullOnce(image, signal);
+          const progress = await this.#pullOnce(image, signal, auth);
           return { layers: progress.layers.size, bytes: progress.bytes, durationMs: Date.now() - started };
         } catch (err) {
           if (signal.aborted) throw stopped();
           const kind = classifyPullFailure(err);
           const message = engineMessage(err);
-          if (kind === 'image') throw new ImageError(`Image "${image.name}" could not be pulled: ${message}`, { cause: err });
+          // Name the registry and user so a credentials problem is recognisable; never the password.
+          const via = auth ? ` (from ${auth.registry} as ${auth.credentials.username})` : '';
+          if (kind === 'image') throw new ImageError(`Image "${image.name}" could not be pulled${via}: ${message}`, { cause: err });
           if (attempt >= attempts) {
             if (kind === 'engine') throw new InternalError(`Image "${image.name}" could not be pulled: the Docker engine is not reachable: ${message}`, { cause: err });
             throw new ResourceUnavailableError(`Image "${image.name}" could not be pulled after ${attempts} attempts: ${message}`, { cause: err });
@@ -181,11 +184,14 @@ export class ImagePuller {
     }
   }
 
-  async #pullOnce(image: ImageReference, signal: AbortSignal): Promise<Progress> {
+  async #pullOnce(image: ImageReference, signal: AbortSignal, auth: MatchedCredentials | undefined): Promise<Progress> {
     const stream = (await this.#docker.createImage({
       fromImage: image.repository,
       tag: image.digest ?? image.tag ?? 'latest',
       abortSignal: signal,
+      ...(auth && {
+        authconfig: { username: auth.credentials.username, password: auth.credentials.password, serveraddress: auth.registry, ...(auth.credentials.email && { email: auth.credentials.email }) },
+      }),
     })) as Readable;
     const progress = new Progress();
     const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('pull aborted'));

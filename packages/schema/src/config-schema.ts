@@ -163,6 +163,31 @@ export const configSchema = {
           title: 'Allow privileged tasks',
           description: 'Whether tasks may ask for `capabilities.privileged` (they need the scope as well).',
         },
+        defaultRegistry: {
+          type: 'string',
+          minLength: 1,
+          default: 'registry.hub.docker.com',
+          title: 'Default registry',
+          description: 'Registry of image names without a host (`user/image`), for matching `registries` keys.',
+        },
+      },
+    },
+    registries: {
+      type: 'object',
+      default: {},
+      title: 'Registry credentials',
+      description:
+        'Credentials for pulling images, keyed `host`, `host/` or `host/user` (an exact `host/user` key wins). A task ' +
+        'pulling with them needs the scope `docker-worker:image:<repository>:<tag>`.',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['username', 'password'],
+        properties: {
+          username: { type: 'string', minLength: 1, title: 'User' },
+          password: { type: 'string', title: 'Password' },
+          email: { type: 'string', title: 'E-mail' },
+        },
       },
     },
     dockerVolume: {

@@ -31,7 +31,11 @@ export interface WorkerConfig {
   };
   dockerConfig: {
     allowPrivileged: boolean;
+    /** Registry of image names without a host (`user/image`), for matching `registries`. */
+    defaultRegistry: string;
   };
+  /** Credentials for image pulls: key `host`, `host/` or `host/user`. */
+  registries: Record<string, { username: string; password: string; email?: string }>;
   /** A directory on the filesystem that holds Docker's data (images, containers): the disk gate checks it. */
   dockerVolume: string;
   capacityManagement: {

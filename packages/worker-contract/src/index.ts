@@ -6,3 +6,4 @@ export type * from './artifacts.js';
 export type * from './feature.js';
 export { LABELS } from './labels.js';
 export { FileTaskLog } from './file-task-log.js';
+export { scopeSatisfied, missingScopes } from './scopes.js';

@@ -73,10 +73,11 @@ export class Harness {
     options: { maxTasks?: number } = {},
   ): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog> }> {
     const log = createMemoryLog();
+    const config = this.config(overrides);
     const worker = new Worker({
-      config: this.config(overrides),
+      config,
       queue: this.client,
-      runtime: createRuntime(),
+      runtime: createRuntime(config),
       features: createFeatures(),
       log,
       maxTasks: options.maxTasks,

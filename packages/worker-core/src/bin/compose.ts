@@ -13,8 +13,8 @@ export function createFeatures(): Feature[] {
   return [liveLogFeature];
 }
 
-export function createRuntime(): Runtime {
-  return new DockerRuntime();
+export function createRuntime(config: WorkerConfig): Runtime {
+  return new DockerRuntime({ registries: config.registries, defaultRegistry: config.dockerConfig.defaultRegistry });
 }
 
 export interface EmbeddedQueue {

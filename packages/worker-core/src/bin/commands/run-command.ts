@@ -23,7 +23,7 @@ export interface RunCommandOptions extends IdentityFlags {
  */
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
   const config = await loadConfig({ file: options.config, profile: options.profile, overrides: identityFlags(options) });
-  const runtime = createRuntime();
+  const runtime = createRuntime(config);
   try {
     await runtime.ping();
   } catch (err) {

@@ -32,7 +32,7 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   if (runnerMode && !file) throw new ConfigError('--worker-runner needs the config file worker-runner writes: set DOCKER_WORKER_CONFIG or pass --config');
   const config = await loadConfig({ file, profile: options.profile, overrides: identityFlags(options) });
   const log = createWorkerLog(config.logging);
-  const runtime = createRuntime();
+  const runtime = createRuntime(config);
   try {
     await runtime.ping();
   } catch (err) {
