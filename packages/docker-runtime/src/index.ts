@@ -4,3 +4,4 @@ export { DockerStreamDemuxer } from './demux.js';
 export { parseImageReference, type ImageReference } from './image-reference.js';
 export type { PullSummary } from './pull.js';
 export { credentialsFor, type RegistryCredentials, type RegistryMap, type MatchedCredentials } from './registry-credentials.js';
+export { allowPtraceFeature } from './ptrace-feature.js';

@@ -85,6 +85,17 @@ describe('DockerRuntime on a real engine', () => {
     }
   }, TIMEOUT);
 
+  it('creates a privileged container when the spec asks for one', async () => {
+    // Created, not started: this sandbox's runc cannot apply a privileged container's capabilities.
+    const container = await create(['true'], { privileged: true });
+    try {
+      const info = await docker.getContainer(container.id).inspect();
+      expect(info.HostConfig.Privileged).toBe(true);
+    } finally {
+      await container.remove();
+    }
+  }, TIMEOUT);
+
   it('delivers 5 MB of stdout byte-exact and in order, with stderr interleaved', async () => {
     const blocks = 22;
     const lines = 30_000;

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
 import { validateConfig, type WorkerConfig } from '@docker-worker/schema';
-import type { RunOutcome, TaskDefinition } from '@docker-worker/worker-contract';
+import type { RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
 import { slugid } from 'taskcluster-client';
 import { createFeatures, createRuntime } from '../src/bin/compose.js';
 import { createMemoryLog } from '../src/log/worker-log.js';
@@ -70,14 +70,14 @@ export class Harness {
 
   async startWorker(
     overrides: Record<string, unknown> = {},
-    options: { maxTasks?: number } = {},
+    options: { maxTasks?: number; runtime?: Runtime } = {},
   ): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog> }> {
     const log = createMemoryLog();
     const config = this.config(overrides);
     const worker = new Worker({
       config,
       queue: this.client,
-      runtime: createRuntime(config),
+      runtime: options.runtime ?? createRuntime(config),
       features: createFeatures(),
       log,
       maxTasks: options.maxTasks,

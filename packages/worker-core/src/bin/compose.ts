@@ -2,7 +2,7 @@
  * The composition root: the only place that knows which runtime, features and queue the
  * worker uses. Library code receives them; nothing is discovered or global.
  */
-import { DockerRuntime } from '@docker-worker/docker-runtime';
+import { DockerRuntime, allowPtraceFeature } from '@docker-worker/docker-runtime';
 import { liveLogFeature } from '@docker-worker/feature-livelog';
 import { LocalQueue } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
@@ -10,7 +10,7 @@ import type { Feature, Runtime } from '@docker-worker/worker-contract';
 
 /** Every feature this worker offers, in hook order (killed hooks run in reverse). */
 export function createFeatures(): Feature[] {
-  return [liveLogFeature];
+  return [liveLogFeature, allowPtraceFeature];
 }
 
 export function createRuntime(config: WorkerConfig): Runtime {

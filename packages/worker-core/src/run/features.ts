@@ -22,16 +22,22 @@ export function selectFeatures(
   available: readonly Feature[],
   payload: DockerWorkerPayload,
   task: TaskDefinition,
+  /** Features the operator switched off (`features.<name>.enabled: false` in the worker config). */
+  switchedOff: ReadonlySet<string> = new Set(),
 ): { enabled: Feature[]; problems: string[] } {
   const requested = payload.features ?? {};
   const problems: string[] = [];
   const known = new Set(available.map((f) => f.name));
   for (const name of Object.keys(requested)) {
+    if (switchedOff.has(name)) {
+      if (requested[name]) problems.push(`payload.features.${name} is switched off on this worker (features.${name}.enabled is false in its config)`);
+      continue;
+    }
     if (known.has(name)) continue;
     if (name in RETIRED_FEATURES) problems.push(`payload.features.${name} is retired and cannot be used: ${RETIRED_FEATURES[name]}`);
     else problems.push(`payload.features.${name} is not a feature this worker offers (it offers: ${[...known].sort().join(', ')})`);
   }
-  const enabled = available.filter((f) => requested[f.name] ?? f.defaultEnabled);
+  const enabled = available.filter((f) => !switchedOff.has(f.name) && (requested[f.name] ?? f.defaultEnabled));
   for (const feature of enabled) {
     const missing = missingScopes(task.scopes ?? [], feature.requiredScopes?.(task) ?? []);
     if (missing.length > 0) problems.push(`payload.features.${feature.name} needs the task scope(s) ${missing.join(', ')}`);

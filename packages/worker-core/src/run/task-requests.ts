@@ -10,6 +10,8 @@ import { scopeSatisfied } from './scopes.js';
 export interface HostOffer {
   /** `dockerConfig.allowPrivileged`. */
   allowPrivileged: boolean;
+  /** Features with `enabled: false` in the worker config. */
+  switchedOff?: ReadonlySet<string>;
 }
 
 export function requestProblems(payload: DockerWorkerPayload, task: TaskDefinition, host: HostOffer): string[] {

@@ -127,7 +127,10 @@ export class TaskRun {
     let taskFeatures: TaskFeature[] = [];
     let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: -1 };
     try {
-      const { payload, features } = validateTask(claim.task, this.#options.features, { allowPrivileged: config.dockerConfig.allowPrivileged });
+      const { payload, features } = validateTask(claim.task, this.#options.features, {
+        allowPrivileged: config.dockerConfig.allowPrivileged,
+        switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
+      });
       taskFeatures = features.map((feature) => feature.forTask(this.#featureContext(feature, payload, taskLog, runQueue)));
       execution = await this.#execute(payload, taskFeatures, taskLog, log);
     } catch (err) {

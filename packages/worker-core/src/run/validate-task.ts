@@ -15,7 +15,7 @@ export function validateTask(
   const schema = validatePayload(task.payload);
   if (!schema.ok) throw new MalformedPayloadError(schema.problems.map((p) => p.message));
   const payload = schema.value;
-  const { enabled, problems } = selectFeatures(available, payload, task);
+  const { enabled, problems } = selectFeatures(available, payload, task, host.switchedOff);
   problems.push(...requestProblems(payload, task, host));
   const reserved = new Set(enabled.flatMap((f) => f.reservedArtifacts ?? []));
   for (const name of Object.keys(payload.artifacts ?? {})) {

@@ -1,0 +1,15 @@
+import type { Feature } from '@docker-worker/worker-contract';
+
+/**
+ * `features.allowPtrace`: the container gets the SYS_PTRACE capability (debuggers, rr,
+ * sanitizers), for tasks holding `docker-worker:feature:allowPtrace`. The original's docs
+ * described an AppArmor profile; what it did, and what this does, is add the capability.
+ */
+export const allowPtraceFeature: Feature = {
+  name: 'allowPtrace',
+  defaultEnabled: false,
+  requiredScopes: () => ['docker-worker:feature:allowPtrace'],
+  forTask: () => ({
+    link: async () => ({ capAdd: ['SYS_PTRACE'] }),
+  }),
+};
