@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { configSchema } from './config-schema.js';
 import { payloadSchema } from './payload-schema.js';
+import { UploadSettingsError, schemaObjectKey, uploadSchema, uploadSettings } from './upload-schema.js';
 import { formatProblems, validateConfig, validatePayload, type Validation } from './validate.js';
 
 export const USAGE = `Usage:
@@ -10,14 +11,22 @@ export const USAGE = `Usage:
   dw-schema validate config FILE|- [--resolved]
                                         check a worker config (JSON); --resolved prints it with defaults
   dw-schema print payload|config        print the JSON Schema
+  dw-schema upload-schema [--bucket NAME] [--prefix PATH] [--region REGION] [--endpoint URL] [--path-style]
+                                        put the payload schema as <prefix>docker-worker/v1/payload.json
+                                        (application/json) into an S3 bucket. Defaults from DW_SCHEMA_BUCKET,
+                                        DW_SCHEMA_PREFIX, DW_SCHEMA_REGION (else AWS_REGION, else us-east-1),
+                                        DW_SCHEMA_ENDPOINT (an S3-compatible server: path-style URLs).
+                                        Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
 
-Exit status: 0 valid, 1 invalid (problems on stderr), 2 usage error.`;
+Exit status: 0 valid (or uploaded), 1 invalid (problems on stderr) or upload failed, 2 usage error.`;
 
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   readFile(path: string): Promise<string>;
   readStdin(): Promise<string>;
+  /** Environment for upload-schema's settings and credentials (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -71,6 +80,14 @@ export async function runCli(args: string[], io: CliIo = processIo): Promise<num
   }
   const [command, kind, file, ...rest] = positionals;
   if (command === undefined) return usageError(io, 'no command given');
+
+  const uploadFlags = ['bucket', 'prefix', 'region', 'endpoint', 'path-style'] as const;
+  if (command === 'upload-schema') {
+    if (kind !== undefined) return usageError(io, `upload-schema takes no arguments (got "${kind}")`);
+    return runUpload(io, values);
+  }
+  const misplaced = uploadFlags.find((flag) => values[flag] !== undefined);
+  if (misplaced) return usageError(io, `--${misplaced} applies to upload-schema only`);
 
   if (command === 'print') {
     if (!isKind(kind) || file !== undefined) return usageError(io, 'print takes one argument: payload or config');
@@ -126,6 +143,37 @@ function parse(args: string[]) {
     options: {
       help: { type: 'boolean', short: 'h' },
       resolved: { type: 'boolean' },
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      region: { type: 'string' },
+      endpoint: { type: 'string' },
+      'path-style': { type: 'boolean' },
     },
   });
+}
+
+async function runUpload(io: CliIo, values: ReturnType<typeof parse>['values']): Promise<number> {
+  if (values.resolved) return usageError(io, '--resolved applies to validate config only');
+  let settings: ReturnType<typeof uploadSettings>;
+  try {
+    settings = uploadSettings(
+      { bucket: values.bucket, prefix: values.prefix, region: values.region, endpoint: values.endpoint, pathStyle: values['path-style'] },
+      io.env ?? process.env,
+    );
+  } catch (err) {
+    if (err instanceof UploadSettingsError) return usageError(io, err.message);
+    throw err;
+  }
+  const where = settings.endpoint ? `${settings.endpoint} (region ${settings.region})` : `S3 region ${settings.region}`;
+  io.stdout(`uploading: s3://${settings.bucket}/${schemaObjectKey(settings.prefix)} to ${where}`);
+  try {
+    const result = await uploadSchema(settings);
+    io.stdout(`uploaded s3://${result.bucket}/${result.key} (${result.bytes} bytes, application/json${result.etag ? `, ETag ${result.etag}` : ''})`);
+    return 0;
+  } catch (err) {
+    const error = err as Error & { $metadata?: { httpStatusCode?: number } };
+    const status = error.$metadata?.httpStatusCode;
+    io.stderr(`dw-schema: upload failed${status ? ` (HTTP ${status})` : ''}: ${error.name}: ${error.message}`);
+    return 1;
+  }
 }

@@ -1,0 +1,11 @@
+export { runCli, processContext, type CliContext } from './cli.js';
+export { VARIABLES, findVariable, type Variable } from './variables.js';
+export { validateValues, loadDeployConfig, deployJsonSchema, type Values, type Value } from './deploy-config.js';
+export { renderText, placeholders } from './template.js';
+export { renderTemplates, renderTarget } from './render.js';
+export { build, validate, packerPlan, packerCommand, type ImageKind } from './build.js';
+export { packWorker, WORKER_PACKAGE } from './pack.js';
+export { imagesFromManifest, parseArtifactId, baseImageFor } from './base-image.js';
+export { DeployError } from './errors.js';
+export { findExecutable, PACKER_HINT } from './process.js';
+export { resolvePaths, type DeployPaths } from './paths.js';
