@@ -1,37 +1,76 @@
-import type { ArtifactErrorReason, ArtifactPublisher, UploadRequest } from '@docker-worker/worker-contract';
+import type { Readable } from 'node:stream';
+import type { ArtifactErrorReason, ArtifactPublisher, UploadedArtifact, UploadRequest, UploadResult } from '@docker-worker/worker-contract';
 import pRetry, { AbortError } from 'p-retry';
 import tc from 'taskcluster-client';
 import type { RunQueue } from '../queue/queue-client.js';
+import { ContentHasher, ContentLengthMismatchError } from './content-hasher.js';
 import { HttpStatusError, putStream } from './http-put.js';
+import { UploadLimiter } from './upload-limiter.js';
 
 export type StorageType = 's3' | 'object';
+
+/**
+ * p-retry only retries values that are `instanceof Error`; an error from another realm (a
+ * test's VM context) or a thrown non-error is wrapped so it is retried like any network error.
+ */
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const wrapped = new Error((err as { message?: unknown } | null)?.message ? String((err as { message: unknown }).message) : String(err), { cause: err });
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== undefined) Object.assign(wrapped, { code });
+  return wrapped;
+}
+
+/** `artifacts.uploadConcurrency`'s default. */
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 
 export interface PublisherOptions {
   queue: RunQueue;
   storageType: StorageType;
   /** The task's `expires`: the default and the upper bound for every artifact. */
   taskExpires: string;
-  /** Attempts for one upload (network errors and 5xx only). */
+  /** Retries of one upload after its first attempt (network errors and 5xx only). */
   retries?: number;
   /** Base delay between attempts, ms. */
   minRetryDelay?: number;
+  /** Uploads of this publisher running at once; more wait for a free slot. */
+  concurrency?: number;
 }
 
 /**
- * Creates artifacts for one run through the queue with the claim's credentials.
- * Upload data is streamed from the request's source; each retry asks for a fresh stream.
+ * Creates artifacts for one run through the queue with the claim's credentials. One publisher
+ * serves every feature of the run, so the concurrency limit covers all of the run's uploads
+ * and `uploads()` lists all of them (for the chain of trust).
+ *
+ * Upload data is streamed from the request's source, hashed in passing; each retry asks for a
+ * fresh stream. Network errors and 5xx are retried with exponential backoff; 4xx are not.
  */
 export class QueueArtifactPublisher implements ArtifactPublisher {
+  readonly maxConcurrentUploads: number;
   #options: PublisherOptions;
+  #limiter: UploadLimiter;
+  #uploads: UploadedArtifact[] = [];
 
   constructor(options: PublisherOptions) {
     this.#options = options;
+    this.#limiter = new UploadLimiter(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
+    this.maxConcurrentUploads = this.#limiter.limit;
   }
 
-  async upload(request: UploadRequest): Promise<void> {
+  uploads(): readonly UploadedArtifact[] {
+    return [...this.#uploads];
+  }
+
+  async upload(request: UploadRequest): Promise<UploadResult> {
     const expires = request.expires ?? this.#options.taskExpires;
-    if (this.#options.storageType === 'object') return this.#uploadObject(request, expires);
-    return this.#uploadS3(request, expires);
+    const result = await this.#limiter.run(
+      () => (this.#options.storageType === 'object' ? this.#uploadObject(request, expires) : this.#uploadS3(request, expires)),
+      request.signal,
+    );
+    // A repeated name (an idempotent re-upload) keeps only its latest record.
+    this.#uploads = this.#uploads.filter((u) => u.name !== request.name);
+    this.#uploads.push({ name: request.name, contentType: request.contentType, ...result });
+    return result;
   }
 
   async reference(name: string, url: string, contentType: string, expires?: string): Promise<void> {
@@ -51,27 +90,48 @@ export class QueueArtifactPublisher implements ArtifactPublisher {
     });
   }
 
-  async #uploadS3(request: UploadRequest, expires: string): Promise<void> {
+  async #uploadS3(request: UploadRequest, expires: string): Promise<UploadResult> {
     const headers: Record<string, string | number> = {
       'content-type': request.contentType,
       'content-length': request.contentLength,
     };
     if (request.contentEncoding) headers['content-encoding'] = request.contentEncoding;
-    await this.#retrying(async () => {
+    return this.#retrying(request.signal, async () => {
       // A fresh putUrl per attempt: they are short-lived, and asking again is idempotent.
       const reply = await this.#options.queue.createArtifact(request.name, { storageType: 's3', contentType: request.contentType, expires });
-      await putStream(String(reply.putUrl), headers, request.source());
+      const hasher = new ContentHasher(request.name, request.contentLength, { decodeGzip: request.contentEncoding === 'gzip' });
+      try {
+        await putStream(String(reply.putUrl), headers, request.source(), { through: hasher, signal: request.signal });
+      } catch (err) {
+        // The request then fails too (cut short), but the source is what is wrong.
+        throw hasher.mismatch ?? err;
+      }
+      return { sha256: hasher.sha256!, size: hasher.size };
     });
   }
 
   /**
    * The object service has no content encoding, so gzip data is stored as what it is
-   * (application/gzip) rather than as text that no reader could decode.
+   * (application/gzip) rather than as text that no reader could decode. taskcluster-client's
+   * `upload` retries the data PUT itself (5xx and network errors) with a fresh stream each time.
    */
-  async #uploadObject(request: UploadRequest, expires: string): Promise<void> {
+  async #uploadObject(request: UploadRequest, expires: string): Promise<UploadResult> {
+    const signal = request.signal;
+    signal?.throwIfAborted();
     const contentType = request.contentEncoding === 'gzip' ? 'application/gzip' : request.contentType;
     const reply = await this.#options.queue.createArtifact(request.name, { storageType: 'object', contentType, expires });
     const credentials = reply.credentials as { clientId: string; accessToken: string; certificate?: string };
+    let hasher: ContentHasher | undefined;
+    const streamFactory = (): Readable => {
+      signal?.throwIfAborted();
+      hasher = new ContentHasher(request.name, request.contentLength);
+      const source = request.source();
+      // Errors of the source reach the upload through the hasher (pipe() alone drops them).
+      source.once('error', (err) => hasher!.destroy(err));
+      const current = hasher;
+      signal?.addEventListener('abort', () => current.destroy(signal.reason as Error), { once: true });
+      return source.pipe(hasher);
+    };
     await tc.upload({
       projectId: String(reply.projectId),
       name: String(reply.name),
@@ -80,26 +140,32 @@ export class QueueArtifactPublisher implements ArtifactPublisher {
       contentType,
       contentLength: request.contentLength,
       object: this.#options.queue.objectClient(credentials),
-      streamFactory: () => request.source(),
+      streamFactory,
       retries: this.#options.retries ?? 5,
     });
+    signal?.throwIfAborted();
     await this.#options.queue.finishArtifact(request.name, String(reply.uploadId));
+    const last = hasher;
+    if (!last?.sha256) throw new Error(`artifact ${request.name}: the upload finished without reading its data`);
+    return { sha256: last.sha256, size: last.size };
   }
 
-  #retrying(attempt: () => Promise<void>): Promise<void> {
+  #retrying<T>(signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
     return pRetry(
       async () => {
         try {
-          await attempt();
+          return await attempt();
         } catch (err) {
-          // 4xx will not get better by asking again.
+          if (signal?.aborted) throw new AbortError(asError(err));
+          // 4xx will not get better by asking again; nor will a source of the wrong length.
+          if (err instanceof ContentLengthMismatchError) throw new AbortError(err);
           if (err instanceof HttpStatusError && !err.retriable) throw new AbortError(err);
           const status = (err as { statusCode?: number }).statusCode;
-          if (typeof status === 'number' && status < 500) throw new AbortError(err as Error);
-          throw err;
+          if (typeof status === 'number' && status < 500) throw new AbortError(asError(err));
+          throw asError(err);
         }
       },
-      { retries: this.#options.retries ?? 5, minTimeout: this.#options.minRetryDelay ?? 250, factor: 2, randomize: true },
+      { retries: this.#options.retries ?? 5, minTimeout: this.#options.minRetryDelay ?? 250, maxTimeout: 30_000, factor: 2, randomize: true, signal },
     );
   }
 }

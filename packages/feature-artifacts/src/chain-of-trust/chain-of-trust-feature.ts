@@ -1,0 +1,117 @@
+import { randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import {
+  InternalError,
+  MalformedPayloadError,
+  type Feature,
+  type RunOutcome,
+  type TaskContext,
+  type TaskFeature,
+  type WorkerIdentity,
+} from '@docker-worker/worker-contract';
+import { chainOfTrustDocument, serializeDocument } from './document.js';
+import { loadSigningKey } from './signing-key.js';
+
+export const CERTIFIED_LOG = 'public/logs/certified.log';
+export const CHAIN_OF_TRUST = 'public/chain-of-trust.json';
+export const CHAIN_OF_TRUST_SIGNATURE = 'public/chain-of-trust.json.sig';
+
+/** The worker config key (under `features.chainOfTrust`) that names the signing key file. */
+export const KEY_LOCATION = 'ed25519SigningKeyLocation';
+
+/** The configured key file, or undefined when the feature is not turned on in the config. */
+function keyLocation(config: Record<string, unknown> | undefined): string | undefined {
+  if (!config || config.enabled === false) return undefined;
+  const location = config[KEY_LOCATION];
+  return typeof location === 'string' && location !== '' ? location : undefined;
+}
+
+/**
+ * Chain of trust (payload `features.chainOfTrust`): at the end of the run (unless canceled) the
+ * task log is uploaded again as `public/logs/certified.log`, then `public/chain-of-trust.json`
+ * lists the sha256 of every artifact uploaded in the run, the task definition and where it ran,
+ * and `public/chain-of-trust.json.sig` is its detached ed25519 signature (64 raw bytes).
+ *
+ * Its `killed` hook must run after every other upload of the run, so the feature comes first in
+ * the worker's feature list (killed hooks run in reverse order).
+ */
+class ChainOfTrustTask implements TaskFeature {
+  #ctx: TaskContext;
+  #key: KeyObject | undefined;
+
+  constructor(ctx: TaskContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Before anything starts: a run whose chain of trust could not be signed should not run. */
+  async link(): Promise<void> {
+    const location = keyLocation(this.#ctx.config);
+    if (!location) {
+      throw new MalformedPayloadError([
+        `payload.features.chainOfTrust: this worker has no chain-of-trust signing key (features.chainOfTrust.${KEY_LOCATION} is not set in its config)`,
+      ]);
+    }
+    try {
+      this.#key = await loadSigningKey(location);
+    } catch (err) {
+      throw new InternalError(`chain of trust: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async killed(outcome: RunOutcome): Promise<void> {
+    // Canceled: the queue already resolved the run. No key: link never got that far.
+    if (outcome.state === 'canceled' || !this.#key) return;
+    const { artifacts, log, task, taskId, runId, worker, image } = this.#ctx;
+    if (!artifacts.uploads) throw new InternalError('chain of trust: the artifact publisher cannot list the run\'s uploads');
+
+    const compressed = join(this.#ctx.workDir ?? tmpdir(), `certified-${randomBytes(6).toString('hex')}.log.gz`);
+    try {
+      // The log is closed by now: this is all of it, footer included.
+      await pipeline(log.createReader(), createGzip(), createWriteStream(compressed));
+      const { size } = await stat(compressed);
+      await artifacts.upload({
+        name: CERTIFIED_LOG,
+        contentType: 'text/plain; charset=utf-8',
+        contentEncoding: 'gzip',
+        contentLength: size,
+        source: () => createReadStream(compressed),
+      });
+    } finally {
+      await rm(compressed, { force: true });
+    }
+
+    const document = serializeDocument(chainOfTrustDocument({ taskId, runId, task, worker, image, uploads: artifacts.uploads() }));
+    const signature = sign(null, document, this.#key);
+    await artifacts.upload({ name: CHAIN_OF_TRUST, contentType: 'text/plain', contentLength: document.length, source: () => Readable.from([document]) });
+    await artifacts.upload({
+      name: CHAIN_OF_TRUST_SIGNATURE,
+      contentType: 'application/octet-stream',
+      contentLength: signature.length,
+      source: () => Readable.from([signature]),
+    });
+  }
+}
+
+export const chainOfTrustFeature: Feature = {
+  name: 'chainOfTrust',
+  defaultEnabled: false,
+  reservedArtifacts: [CERTIFIED_LOG, CHAIN_OF_TRUST, CHAIN_OF_TRUST_SIGNATURE],
+  /** With a key file configured, the worker starts only if it holds a usable ed25519 key. */
+  async checkHost(_worker: WorkerIdentity, config?: Record<string, unknown>): Promise<string | undefined> {
+    const location = keyLocation(config);
+    if (!location) return undefined;
+    try {
+      await loadSigningKey(location);
+      return undefined;
+    } catch (err) {
+      return `features.chainOfTrust.${KEY_LOCATION}: ${(err as Error).message}`;
+    }
+  },
+  forTask: (ctx) => new ChainOfTrustTask(ctx),
+};

@@ -1,0 +1,174 @@
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InternalError, type ArtifactPublisher, type Container, type TaskLog } from '@docker-worker/worker-contract';
+import tar from 'tar-stream';
+import { contentTypeFor } from './content-type.js';
+import { SpoolError, SpoolFile } from './spool-file.js';
+import type { SpoolWindow } from './spool-window.js';
+import { containerPath, entryArtifactName, isRegularFile, resourceKind } from './tar-entries.js';
+
+/** One `payload.artifacts` entry. */
+export interface DeclaredArtifact {
+  type: 'file' | 'directory';
+  path: string;
+  expires?: string;
+}
+
+export interface CollectOptions {
+  container: Container;
+  artifacts: ArtifactPublisher;
+  log: TaskLog;
+  /** Where entries are spooled, one file each, deleted once uploaded. */
+  spoolDir: string;
+  window: SpoolWindow;
+  signal: AbortSignal;
+  /** The artifact's expiry (the declared one, or the task's). */
+  expires: string;
+  /** Unique spool file names across the run's artifacts. */
+  nextSpoolName: () => string;
+}
+
+/** An upload that failed after the publisher's retries. */
+export interface UploadFailure {
+  name: string;
+  error: unknown;
+}
+
+export interface CollectReport {
+  outcome: 'uploaded' | 'missing' | 'wrong-type';
+  files: number;
+  bytes: number;
+  failures: UploadFailure[];
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Reads one declared artifact out of the stopped container and uploads it.
+ *
+ * The archive endpoint gives a tar stream, read once, in order. Each regular file in it is
+ * spooled to its own file in `spoolDir` (the one disk copy), and its upload starts at once,
+ * reading that file as it fills, while the tar stream moves on to the next entry once the
+ * file is complete. Why spool rather than stream each entry straight into its PUT:
+ *   - a PUT needs its Content-Length first, which the tar header gives, but an entry can be
+ *     read only once and only while the tar stream is held on it: a retry after a 5xx or a
+ *     reset could not re-read it, and every other file of the archive would wait on one
+ *     upload at a time;
+ *   - from the file every retry gets a fresh stream, and several uploads run in parallel, up
+ *     to the publisher's limit.
+ * Following the file as it is written keeps what streaming straight through would have given:
+ * the read from the container and the upload overlap, so a large file costs about the longer
+ * of the two rather than their sum. The window bounds how many spooled files exist at once, so
+ * disk use stays bounded too; each is deleted once its upload has settled.
+ *
+ * A missing path gives an `error` artifact (`file-missing-on-worker`); a path of the other kind
+ * (a file declared as a directory, a directory or symlink declared as a file) gives
+ * `invalid-resource-on-worker`. Neither changes the task's outcome. Inside a directory only
+ * regular files become artifacts: symlinks, hard links, devices and empty directories are
+ * skipped, so a link never leads an upload outside the directory.
+ */
+export async function collectArtifact(name: string, declared: DeclaredArtifact, options: CollectOptions): Promise<CollectReport> {
+  const { container, artifacts, log, signal, expires } = options;
+  const report: CollectReport = { outcome: 'uploaded', files: 0, bytes: 0, failures: [] };
+  const path = containerPath(declared.path);
+
+  let archive: Readable;
+  try {
+    archive = await container.archive(path);
+  } catch (err) {
+    signal.throwIfAborted();
+    if ((err as { code?: unknown }).code !== 'ENOENT') {
+      throw new InternalError(`Could not read "${declared.path}" from the task container for artifact "${name}": ${messageOf(err)}`, { cause: err });
+    }
+    const message = `Artifact "${name}" not found at "${declared.path}"`;
+    log.info(message);
+    await artifacts.error(name, 'file-missing-on-worker', message, expires);
+    return { ...report, outcome: 'missing' };
+  }
+
+  const extract = tar.extract();
+  // A broken archive stream destroys the extractor, whose iteration below then throws; leaving
+  // the loop early destroys both ends on purpose. Either way the feed's own error adds nothing.
+  const feeding = pipeline(archive, extract, { signal }).catch(() => undefined);
+  const uploads: Array<Promise<void>> = [];
+  let first = true;
+  try {
+    for await (const entry of extract) {
+      signal.throwIfAborted();
+      const { header } = entry;
+      if (first) {
+        first = false;
+        const actual = resourceKind(header.type);
+        if (actual !== declared.type) {
+          const message = `Error uploading "${name}". Expected artifact to be a "${declared.type}" but was "${actual}"`;
+          log.error(message);
+          await artifacts.error(name, 'invalid-resource-on-worker', message, expires);
+          return { ...report, outcome: 'wrong-type' };
+        }
+      }
+      if (!isRegularFile(header.type)) continue;
+      const artifactName = declared.type === 'file' ? name : entryArtifactName(name, header.name);
+      if (!artifactName) continue;
+
+      await options.window.acquire(signal);
+      let spool: SpoolFile;
+      try {
+        // tar-stream's entries are streamx streams: node's pipeline cannot tell that one was
+        // destroyed already (the archive broke while we waited for the window) and would wait.
+        if ((entry as unknown as Readable).destroyed) throw new SpoolError("the container's archive stream broke");
+        spool = await SpoolFile.create(join(options.spoolDir, options.nextSpoolName()), header.size ?? 0);
+      } catch (err) {
+        options.window.release();
+        throw new InternalError(`Could not read artifact "${artifactName}" from the task container: ${messageOf(err)}`, { cause: err });
+      }
+      // The upload starts now and follows the spool as it fills (see above).
+      const filling = spool.fill(entry as unknown as Readable);
+      const spoolFailed = new AbortController();
+      const uploading = artifacts
+        .upload({
+          name: artifactName,
+          contentType: contentTypeFor(artifactName),
+          contentLength: spool.size,
+          expires,
+          source: () => spool.reader(),
+          signal: AbortSignal.any([signal, spoolFailed.signal]),
+        })
+        // Never rejects: a failure is recorded, so the other files still get their turn.
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (!spoolFailed.signal.aborted) report.failures.push({ name: artifactName, error });
+          },
+        );
+      uploads.push(
+        Promise.allSettled([filling, uploading]).then(async () => {
+          await spool.remove();
+          options.window.release();
+        }),
+      );
+      try {
+        await filling;
+      } catch (err) {
+        spoolFailed.abort(err);
+        throw new InternalError(`Could not read artifact "${artifactName}" from the task container: ${messageOf(err)}`, { cause: err });
+      }
+      report.files++;
+      report.bytes += spool.size;
+      // A file artifact is the archive's one entry.
+      if (declared.type === 'file') break;
+    }
+  } finally {
+    // Leaving the loop early (break, return, throw) destroys the extractor; settle the feed.
+    extract.destroy();
+    await feeding;
+    await Promise.all(uploads);
+  }
+  if (first) {
+    // An archive without entries: nothing the engine would send for an existing path.
+    throw new InternalError(`Could not read "${declared.path}" from the task container for artifact "${name}": the archive was empty`);
+  }
+  return report;
+}

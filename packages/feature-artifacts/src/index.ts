@@ -1,0 +1,10 @@
+export { artifactsFeature } from './artifacts-feature.js';
+export {
+  chainOfTrustFeature,
+  CERTIFIED_LOG,
+  CHAIN_OF_TRUST,
+  CHAIN_OF_TRUST_SIGNATURE,
+} from './chain-of-trust/chain-of-trust-feature.js';
+export { loadSigningKey, parseSigningKey, rawPublicKey, SigningKeyError } from './chain-of-trust/signing-key.js';
+export { chainOfTrustDocument, serializeDocument, type ChainOfTrustDocument } from './chain-of-trust/document.js';
+export { contentTypeFor } from './content-type.js';
