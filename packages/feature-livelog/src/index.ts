@@ -1,2 +1,11 @@
-export { liveLogFeature } from './live-log-feature.js';
+export { createLiveLogFeature, liveLogFeature, LOG_CONTENT_TYPE, type LiveLogFeatureOptions } from './live-log-feature.js';
+export { bulkLogFeature, BULK_LOG, BULK_LOG_CONTENT_TYPE } from './bulk-log-feature.js';
+export {
+  LiveLogServer,
+  type LiveLogServerOptions,
+  type LiveLogRegistration,
+  type LiveLogRegisteredEvent,
+  type LiveLogServerEvents,
+} from './live-log-server.js';
+export { liveLogServerConfig, LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.js';
 export { backingLogName, DEFAULT_LIVE_LOG } from './log-names.js';

@@ -1,44 +1,84 @@
 import { createReadStream } from 'node:fs';
 import type { Feature, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
-import { gzipFile } from './gzip-file.js';
+import { CompressedLog } from './compressed-log.js';
+import type { LiveLogRegistration, LiveLogServer } from './live-log-server.js';
 import { DEFAULT_LIVE_LOG, backingLogName } from './log-names.js';
 
-const LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';
+export const LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';
+
+export interface LiveLogFeatureOptions {
+  /**
+   * The worker's live log server, started before the worker claims. Without one there is no
+   * live log while the task runs, only the backing log (and the link to it) at the end.
+   */
+  server?: LiveLogServer;
+}
 
 /**
- * Keeps every run's log: at the end the whole task log is uploaded gzip-compressed as the
- * backing log, and the live log name becomes a link to it, so readers of either name get it.
+ * The task log, live and kept (docker-worker-behaviour §1.14). Before the container starts,
+ * the log is registered with the live log server and the live log name (`public/logs/live.log`,
+ * or `payload.log`) becomes a reference artifact to its URL, so anyone can follow the task as
+ * it runs. At the end the whole log is uploaded gzip-compressed as the backing log and the live
+ * log name becomes a link to it; the server stops serving it once that link exists.
+ * A canceled run uploads nothing: the queue resolved it already.
  */
 class LiveLogTask implements TaskFeature {
   #ctx: TaskContext;
+  #server: LiveLogServer | undefined;
   #liveName: string;
+  #compressed: CompressedLog;
+  #registration: LiveLogRegistration | undefined;
 
-  constructor(ctx: TaskContext) {
+  constructor(ctx: TaskContext, server: LiveLogServer | undefined) {
     this.#ctx = ctx;
+    this.#server = server;
     this.#liveName = ctx.payload.log ?? DEFAULT_LIVE_LOG;
+    this.#compressed = CompressedLog.of(ctx.log);
+    this.#compressed.acquire();
+  }
+
+  async link(): Promise<void> {
+    this.#compressed.start();
+    if (!this.#server) return;
+    const { taskId, runId, log, artifacts } = this.#ctx;
+    this.#registration = this.#server.register(log, { taskId, runId });
+    // Expires with the task (the publisher's default), as the 2020 worker did.
+    await artifacts.reference(this.#liveName, this.#registration.url, LOG_CONTENT_TYPE);
   }
 
   async killed(outcome: RunOutcome): Promise<void> {
-    // The queue already resolved a canceled run: nothing more may be uploaded.
-    if (outcome.state === 'canceled') return;
-    const { log, artifacts } = this.#ctx;
-    const compressed = `${log.path}.gz`;
-    const size = await gzipFile(log.path, compressed);
-    const backing = backingLogName(this.#liveName);
-    await artifacts.upload({
-      name: backing,
-      contentType: LOG_CONTENT_TYPE,
-      contentEncoding: 'gzip',
-      contentLength: size,
-      source: () => createReadStream(compressed),
-    });
-    await artifacts.link(this.#liveName, backing);
+    try {
+      // The queue already resolved a canceled run: nothing more may be uploaded.
+      if (outcome.state === 'canceled') return;
+      const { artifacts } = this.#ctx;
+      const size = await this.#compressed.finished();
+      const backing = backingLogName(this.#liveName);
+      const path = this.#compressed.path;
+      await artifacts.upload({
+        name: backing,
+        contentType: LOG_CONTENT_TYPE,
+        contentEncoding: 'gzip',
+        contentLength: size,
+        source: () => createReadStream(path),
+      });
+      await artifacts.link(this.#liveName, backing);
+    } finally {
+      // Readers already connected still read to the end; new ones follow the link instead.
+      this.#registration?.unregister();
+      await this.#compressed.release();
+    }
   }
 }
 
-export const liveLogFeature: Feature = {
-  name: 'localLiveLog',
-  defaultEnabled: true,
-  reservedArtifacts: [DEFAULT_LIVE_LOG, backingLogName(DEFAULT_LIVE_LOG)],
-  forTask: (ctx) => new LiveLogTask(ctx),
-};
+/** The `localLiveLog` feature (default on), serving live logs through `options.server`. */
+export function createLiveLogFeature(options: LiveLogFeatureOptions = {}): Feature {
+  return {
+    name: 'localLiveLog',
+    defaultEnabled: true,
+    reservedArtifacts: [DEFAULT_LIVE_LOG, backingLogName(DEFAULT_LIVE_LOG)],
+    forTask: (ctx) => new LiveLogTask(ctx, options.server),
+  };
+}
+
+/** `localLiveLog` without a live log server: the backing log and the link to it only. */
+export const liveLogFeature: Feature = createLiveLogFeature();

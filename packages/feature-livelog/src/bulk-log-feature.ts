@@ -1,0 +1,53 @@
+import { createReadStream } from 'node:fs';
+import type { Feature, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
+import { CompressedLog } from './compressed-log.js';
+
+/** Where the bulk log goes, as in the original. */
+export const BULK_LOG = 'public/logs/terminal_bulk.log.gz';
+
+/**
+ * Stored as the gzip file its name says it is (`application/gzip`, no content encoding), so a
+ * download is a `.gz` that gunzip opens, whatever the storage type; the backing log is the
+ * same bytes served as text.
+ */
+export const BULK_LOG_CONTENT_TYPE = 'application/gzip';
+
+/** Uploads the gzip copy of the log the backing log also uses (made once, while the task runs). */
+class BulkLogTask implements TaskFeature {
+  #ctx: TaskContext;
+  #compressed: CompressedLog;
+
+  constructor(ctx: TaskContext) {
+    this.#ctx = ctx;
+    this.#compressed = CompressedLog.of(ctx.log);
+    this.#compressed.acquire();
+  }
+
+  async link(): Promise<void> {
+    this.#compressed.start();
+  }
+
+  async killed(outcome: RunOutcome): Promise<void> {
+    try {
+      if (outcome.state === 'canceled') return;
+      const size = await this.#compressed.finished();
+      const path = this.#compressed.path;
+      await this.#ctx.artifacts.upload({
+        name: BULK_LOG,
+        contentType: BULK_LOG_CONTENT_TYPE,
+        contentLength: size,
+        source: () => createReadStream(path),
+      });
+    } finally {
+      await this.#compressed.release();
+    }
+  }
+}
+
+/** `bulkLog` (default off): the whole task log once more, as `public/logs/terminal_bulk.log.gz`. */
+export const bulkLogFeature: Feature = {
+  name: 'bulkLog',
+  defaultEnabled: false,
+  reservedArtifacts: [BULK_LOG],
+  forTask: (ctx) => new BulkLogTask(ctx),
+};

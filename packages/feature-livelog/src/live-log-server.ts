@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import type { TaskLog } from '@docker-worker/worker-contract';
+import { LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.js';
+import { pacedReader } from './paced-reader.js';
+
+export interface LiveLogServerOptions extends LiveLogServerConfig {
+  /**
+   * A reader whose client has taken nothing for this long while bytes wait for it is dropped,
+   * so a stuck client cannot hold a finished log's file (and its disk space) open for ever.
+   * A reader that is merely waiting for a quiet task to print is never dropped. Default 5 min.
+   */
+  stallTimeoutMs?: number;
+}
+
+/** One log the server serves, until `unregister()`. */
+export interface LiveLogRegistration {
+  /** Where readers get the log: `http(s)://<publicHostname>:<port>/log/<token>`. */
+  readonly url: string;
+  /** No new reader gets the log; readers already connected still read it to its end. */
+  unregister(): void;
+}
+
+/** What `register` was told about the log, with its URL (`worker run` prints it). */
+export interface LiveLogRegisteredEvent {
+  url: string;
+  taskId?: string;
+  runId?: number;
+}
+
+export interface LiveLogServerEvents {
+  registered: [LiveLogRegisteredEvent];
+}
+
+const LOG_PATH = '/log/';
+/** 32 random bytes: as hard to guess as a Taskcluster access token. */
+const TOKEN_BYTES = 32;
+const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
+
+const LOG_HEADERS = {
+  'Content-Type': 'text/plain; charset=utf-8',
+  // Readers want each byte as it comes: no cache may keep a copy, no proxy may hold it back.
+  'Cache-Control': 'no-cache, no-store',
+  'X-Accel-Buffering': 'no',
+  // A log is text whatever it contains: never let a browser run it as HTML.
+  'X-Content-Type-Options': 'nosniff',
+  // Log viewers on other origins (Treeherder) fetch it; the token in the URL is the only secret.
+  'Access-Control-Allow-Origin': '*',
+};
+
+/**
+ * The live log server: one per worker process, serving the log of every running task at an
+ * unguessable URL. Each reader gets the log from its first byte and then follows it, with
+ * chunked transfer, until the log is closed.
+ *
+ * Readers read the task's log file (TaskLog.createReader), never a buffer the task writes into:
+ * a slow reader only falls behind on disk, so it neither slows the task nor grows this process,
+ * and any number of readers cost a file handle and a socket each.
+ */
+export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
+  #options: LiveLogServerOptions;
+  #server: http.Server | undefined;
+  #port: number | undefined;
+  #logs = new Map<string, TaskLog>();
+  #readers = new Set<AbortController>();
+  #sockets = new Set<Socket>();
+
+  constructor(options: LiveLogServerOptions) {
+    super();
+    this.#options = options;
+  }
+
+  /** The port the server listens on, once started. */
+  get port(): number {
+    if (this.#port === undefined) throw new Error('the live log server is not started');
+    return this.#port;
+  }
+
+  /** Readers connected right now. */
+  get readers(): number {
+    return this.#readers.size;
+  }
+
+  /** Listen. Throws LiveLogConfigError when the certificate cannot be used or the port is taken. */
+  async start(): Promise<void> {
+    if (this.#server) return;
+    const server = await this.#createServer();
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+    const { host, port } = this.#options;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      throw new LiveLogConfigError(`features.localLiveLog: the live log server cannot listen on ${host}:${port}: ${(err as Error).message}`);
+    }
+    this.#server = server;
+    this.#port = (server.address() as AddressInfo).port;
+  }
+
+  /** Stop listening and close every reader's connection (they see an incomplete response). */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    this.#port = undefined;
+    const closed = once(server, 'close');
+    server.close();
+    for (const reader of this.#readers) reader.abort();
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+    this.#logs.clear();
+  }
+
+  /**
+   * Serve `log` at a fresh unguessable URL until `unregister()`. `about` only travels with the
+   * `registered` event.
+   */
+  register(log: TaskLog, about: { taskId?: string; runId?: number } = {}): LiveLogRegistration {
+    const token = randomBytes(TOKEN_BYTES).toString('hex');
+    const url = `${this.#baseUrl()}${LOG_PATH}${token}`;
+    this.#logs.set(token, log);
+    this.emit('registered', { url, ...about });
+    return { url, unregister: () => void this.#logs.delete(token) };
+  }
+
+  #baseUrl(): string {
+    const { publicHostname, tls } = this.#options;
+    // An IPv6 literal needs brackets in a URL.
+    const host = publicHostname.includes(':') && !publicHostname.startsWith('[') ? `[${publicHostname}]` : publicHostname;
+    return `${tls ? 'https' : 'http'}://${host}:${this.port}`;
+  }
+
+  async #createServer(): Promise<http.Server> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.#serve(req, res);
+    const { tls } = this.#options;
+    if (!tls) return http.createServer(handler);
+    const read = async (key: 'certificate' | 'key') => {
+      try {
+        return await readFile(tls[key]);
+      } catch (err) {
+        throw new LiveLogConfigError(`features.localLiveLog.tls.${key}: cannot read ${tls[key]}: ${(err as Error).message}`);
+      }
+    };
+    const [cert, key] = [await read('certificate'), await read('key')];
+    try {
+      return https.createServer({ cert, key }, handler);
+    } catch (err) {
+      throw new LiveLogConfigError(`features.localLiveLog.tls: ${tls.certificate} and ${tls.key} are not a usable PEM certificate and key: ${(err as Error).message}`);
+    }
+  }
+
+  #serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Only GET and HEAD are served here.\n');
+      return;
+    }
+    const path = (req.url ?? '').split('?')[0]!;
+    const log = path.startsWith(LOG_PATH) ? this.#logs.get(path.slice(LOG_PATH.length)) : undefined;
+    if (!log) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('No such live log: the URL is wrong, or its task run has ended (its log is then an artifact of the task).\n');
+      return;
+    }
+    res.writeHead(200, LOG_HEADERS);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    // Headers now, so a reader knows it is connected even before the task prints anything.
+    res.flushHeaders();
+    const abort = new AbortController();
+    this.#readers.add(abort);
+    // The client went away (or stop()): wake the reader, which may be waiting for the task to write.
+    res.once('close', () => {
+      abort.abort();
+      this.#readers.delete(abort);
+    });
+    res.setTimeout(this.#options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, () => {
+      if (res.writableNeedDrain) res.destroy();
+    });
+    // pipeline keeps the backpressure: the file is read only as fast as the client takes it.
+    pipeline(pacedReader(log, { signal: abort.signal }), res).catch(() => {
+      // The client left, or the server stopped: nothing to tell anyone.
+    });
+  }
+}

@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import type { ArtifactPublisher, DockerWorkerPayload, TaskContext, TaskLog, UploadRequest } from '@docker-worker/worker-contract';
+
+/** An HTTP(S) reader of a live log: what it got so far, and how its response ended. */
+export interface Reader {
+  status: number;
+  headers: IncomingHttpHeaders;
+  response: IncomingMessage;
+  received(): Buffer;
+  /** 'end' for a complete response, 'aborted' when the connection was cut. */
+  ended: Promise<'end' | 'aborted'>;
+}
+
+export function openReader(url: string, options: { ca?: Buffer; method?: string } = {}): Promise<Reader> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? https.request : http.request;
+    const req = get(url, { method: options.method ?? 'GET', ca: options.ca }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const ended = new Promise<'end' | 'aborted'>((done) => {
+        response.once('end', () => done('end'));
+        response.once('aborted', () => done('aborted'));
+        response.once('error', () => done('aborted'));
+        response.once('close', () => done(response.complete ? 'end' : 'aborted'));
+      });
+      resolve({ status: response.statusCode ?? 0, headers: response.headers, response, received: () => Buffer.concat(chunks), ended });
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A self-signed certificate for localhost / 127.0.0.1, made with openssl in `dir`. */
+export function makeCertificate(dir: string): { certificate: string; key: string; pem: Buffer } {
+  const certificate = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', certificate,
+  ], { stdio: 'ignore' });
+  return { certificate, key, pem: readFileSync(certificate) };
+}
+
+export type PublisherCall =
+  | { kind: 'upload'; request: UploadRequest; bytes: Buffer }
+  | { kind: 'reference'; name: string; url: string; contentType: string }
+  | { kind: 'link'; name: string; target: string };
+
+/** Records what a feature publishes; upload reads the whole source, as a real upload would. */
+export class RecordingPublisher implements ArtifactPublisher {
+  calls: PublisherCall[] = [];
+
+  async upload(request: UploadRequest): Promise<void> {
+    this.calls.push({ kind: 'upload', request, bytes: await buffer(request.source()) });
+  }
+
+  async reference(name: string, url: string, contentType: string): Promise<void> {
+    this.calls.push({ kind: 'reference', name, url, contentType });
+  }
+
+  async link(name: string, target: string): Promise<void> {
+    this.calls.push({ kind: 'link', name, target });
+  }
+
+  async error(): Promise<void> {
+    throw new Error('no error artifact expected');
+  }
+
+  uploadCalls(): Array<PublisherCall & { kind: 'upload' }> {
+    return this.calls.filter((c): c is PublisherCall & { kind: 'upload' } => c.kind === 'upload');
+  }
+}
+
+export function taskContext(log: TaskLog, artifacts: ArtifactPublisher, payload: Partial<DockerWorkerPayload> = {}): TaskContext {
+  return {
+    taskId: 'T0aSkIdT0aSkIdT0aSkIdQ',
+    runId: 0,
+    task: { expires: new Date(Date.now() + 3600_000).toISOString() } as TaskContext['task'],
+    payload: { image: 'busybox', maxRunTime: 60, ...payload } as DockerWorkerPayload,
+    worker: { host: 'localhost' } as TaskContext['worker'],
+    log,
+    artifacts,
+    config: {},
+    signal: new AbortController().signal,
+  };
+}
