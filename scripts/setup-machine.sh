@@ -49,6 +49,17 @@ command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v curl >/dev/null || need+=(curl)
+# task-image artifacts compressed as .tar.zst / .tar.lz4 are unpacked with these.
+command -v zstd >/dev/null || need+=(zstd)
+command -v lz4 >/dev/null || need+=(lz4)
+# deploy-cli tests: packer validate, the disk script on loop devices, script and Vagrantfile checks.
+command -v packer >/dev/null || need+=(packer)
+[ -x /sbin/mkfs.btrfs ] || need+=(btrfs-progs)
+[ -x /sbin/mkfs.ext4 ] || need+=(e2fsprogs)
+command -v shellcheck >/dev/null || need+=(shellcheck)
+command -v ruby >/dev/null || need+=(ruby)
+command -v openssl >/dev/null || need+=(openssl)
+command -v systemctl >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing from Debian: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -17,6 +17,8 @@ import { engineFailure, engineMessage, statusCodeOf } from './engine-errors.js';
 import { parseImageReference, type ImageReference } from './image-reference.js';
 import { ImagePuller } from './pull.js';
 import { credentialsFor, type RegistryMap } from './registry-credentials.js';
+import { ImageTracker } from './image-tracker.js';
+import { artifactImageName, compressionOf, loadArtifactImage } from './artifact-image.js';
 
 export interface DockerRuntimeOptions {
   /** A ready client (tests pass one to spy on it); otherwise one is made from `socketPath`. */
@@ -33,6 +35,13 @@ export interface DockerRuntimeOptions {
   registries?: RegistryMap;
   /** Registry of names without a host (`user/image`), for matching `registries` keys. */
   defaultRegistry?: string;
+  /** File that remembers which images this worker pulled (for garbage collection across restarts). */
+  imageStateFile?: string;
+}
+
+/** What one garbage-collection sweep removed. */
+export interface GcReport {
+  removedImages: string[];
 }
 
 const DEFAULT_PULL_TIMEOUT_MS = 30 * 60 * 1000;
@@ -49,10 +58,14 @@ export class DockerRuntime implements Runtime {
   #open = new Map<string, DockerContainer>();
   #registries: RegistryMap;
   #defaultRegistry: string;
+  #images: ImageTracker;
+  /** Artifact images being downloaded, by local name, so concurrent tasks share one download. */
+  #artifactLoads = new Map<string, Promise<ResolvedImage>>();
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.#registries = options.registries ?? {};
     this.#defaultRegistry = options.defaultRegistry ?? 'registry.hub.docker.com';
+    this.#images = new ImageTracker(options.imageStateFile);
     this.#docker = options.docker ?? new Dockerode(options.socketPath ? { socketPath: options.socketPath } : undefined);
     this.#puller = new ImagePuller(this.#docker, {
       timeoutMs: options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS,
@@ -82,6 +95,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async ensureImage(image: ImageSpec, ctx: ImageContext): Promise<ResolvedImage> {
+    if (typeof image === 'object' && (image.type === 'task-image' || image.type === 'indexed-image')) return this.#ensureArtifactImage(image, ctx);
     const reference = parseImageReference(dockerImageName(image));
     ctx.signal.throwIfAborted();
     const matched = credentialsFor(reference, this.#registries, this.#defaultRegistry);
@@ -94,13 +108,17 @@ export class DockerRuntime implements Runtime {
       );
     }
     const present = await this.#localImage(reference);
-    if (present) return { id: present.Id, name: reference.name };
+    if (present) {
+      if (await this.#images.has(present.Id)) await this.#images.touch(present.Id, reference.name);
+      return { id: present.Id, name: reference.name };
+    }
 
     ctx.log.info(`Pulling image ${reference.name}${matched ? ` from ${matched.registry} as ${matched.credentials.username}` : ''}`);
     const summary = await this.#puller.pull(reference, ctx.signal, matched);
     const pulled = await this.#localImage(reference);
     // The engine said the pull succeeded; an image gone already was removed behind our back.
     if (!pulled) throw new InternalError(`Image "${reference.name}" was pulled but the Docker engine cannot find it`);
+    await this.#images.touch(pulled.Id, reference.name);
     // The engine reports no progress for layers it already had; the image itself knows them all.
     const layers = Math.max(summary.layers, pulled.RootFS?.Layers?.length ?? 0);
     // Docker's own per-layer progress would bury the task's output; one line says what matters.
@@ -128,6 +146,97 @@ export class DockerRuntime implements Runtime {
     const container = new DockerContainer(created, attach, () => this.#open.delete(created.id));
     this.#open.set(created.id, container);
     return container;
+  }
+
+  /**
+   * An image from a task's artifact (`task-image`), or from the task an index namespace points
+   * at (`indexed-image`): downloaded with the claim's credentials and loaded under a name of
+   * its own. Tasks asking for the same artifact at once share one download.
+   */
+  async #ensureArtifactImage(
+    image: { type: 'task-image'; taskId: string; path: string } | { type: 'indexed-image'; namespace: string; path: string },
+    ctx: ImageContext,
+  ): Promise<ResolvedImage> {
+    compressionOf(image.path);
+    const source = ctx.artifacts;
+    if (!source) throw new InternalError(`payload.image of type ${image.type} needs a queue to download from, and this worker has none`);
+    let taskId: string;
+    if (image.type === 'indexed-image') {
+      try {
+        taskId = await source.findTask(image.namespace);
+      } catch (err) {
+        throw new ImageError(`Could not find a task associated with "${image.namespace}" namespace: ${(err as Error).message}`, { cause: err });
+      }
+      ctx.log.info(`Index namespace "${image.namespace}" points at task ${taskId}`);
+    } else {
+      taskId = image.taskId;
+    }
+    const { path } = image;
+    // Public artifacts anyone may read; others need the task's own permission to read them.
+    const scope = `queue:get-artifact:${path}`;
+    if (!path.startsWith('public/') && !scopeSatisfied(ctx.task.scopes ?? [], scope)) {
+      throw new ImageError(`Not authorized to use image artifact "${path}" of task ${taskId}: the task needs the scope ${scope}`);
+    }
+    const name = artifactImageName(taskId, path);
+    const present = await this.#localImage(parseImageReference(name));
+    if (present) {
+      const known = await this.#images.get(present.Id);
+      await this.#images.touch(present.Id, name, known?.artifactSha256);
+      return { id: present.Id, name, ...(known?.artifactSha256 && { artifactSha256: known.artifactSha256 }) };
+    }
+    let loading = this.#artifactLoads.get(name);
+    if (!loading) {
+      loading = this.#loadArtifactImage(taskId, path, name, source.artifactUrl(taskId, path), ctx).finally(() => this.#artifactLoads.delete(name));
+      this.#artifactLoads.set(name, loading);
+    }
+    return loading;
+  }
+
+  async #loadArtifactImage(taskId: string, path: string, name: string, url: string, ctx: ImageContext): Promise<ResolvedImage> {
+    const started = Date.now();
+    ctx.log.info(`Downloading artifact "${path}" from task ID: ${taskId}.`);
+    const { sha256, bytes } = await loadArtifactImage({ docker: this.#docker, url, path, taskId, name, signal: ctx.signal });
+    const loaded = await this.#localImage(parseImageReference(name));
+    if (!loaded) throw new InternalError(`Image artifact "${path}" of task ${taskId} was loaded but the Docker engine cannot find it as ${name}`);
+    await this.#images.touch(loaded.Id, name, sha256);
+    ctx.log.info(
+      `Image "${path}" from task "${taskId}" loaded: ${megabytes(bytes)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s. Using image ID ${loaded.Id}.`,
+    );
+    return { id: loaded.Id, name, artifactSha256: sha256 };
+  }
+
+  /**
+   * Remove images this worker pulled that no task used for `imageExpirationMs`, least recently
+   * used first, or (under disk pressure) every one not in use. Never an image any container
+   * uses (running or stopped, ours or not) nor one a task is pulling.
+   */
+  async gc(options: { imageExpirationMs: number; diskPressure?: boolean }): Promise<GcReport> {
+    const removedImages: string[] = [];
+    let containers: Dockerode.ContainerInfo[];
+    try {
+      containers = await this.#docker.listContainers({ all: true });
+    } catch (err) {
+      throw engineFailure('list containers for garbage collection', err);
+    }
+    const used = new Set(containers.map((c) => c.ImageID));
+    const cutoff = Date.now() - options.imageExpirationMs;
+    const candidates = (await this.#images.tracked())
+      .filter((image) => !used.has(image.id) && !this.#puller.pulling(image.name))
+      .filter((image) => options.diskPressure || image.lastUsed <= cutoff)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const image of candidates) {
+      try {
+        await this.#docker.getImage(image.id).remove({ force: false });
+        removedImages.push(image.name);
+        await this.#images.forget(image.id);
+      } catch (err) {
+        const status = statusCodeOf(err);
+        // Gone already: stop tracking it. In use after all (409): leave it for a later sweep.
+        if (status === 404) await this.#images.forget(image.id);
+        else if (status !== 409) throw engineFailure(`remove image ${image.name}`, err);
+      }
+    }
+    return { removedImages };
   }
 
   async removeContainers(labels: Record<string, string>): Promise<number> {
@@ -175,7 +284,7 @@ export class DockerRuntime implements Runtime {
 function dockerImageName(image: ImageSpec): string {
   if (typeof image === 'string') return image;
   if (image.type === 'docker-image') return image.name;
-  throw new MalformedPayloadError([`payload.image: images of type "${image.type}" are not supported yet`]);
+  throw new MalformedPayloadError([`payload.image: unknown image type "${(image as { type: string }).type}"`]);
 }
 
 function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {

@@ -116,6 +116,12 @@ export class ImagePuller {
     this.#options = options;
   }
 
+  /** True while a pull of that image name is under way. */
+  pulling(name: string): boolean {
+    for (const key of this.#inFlight.keys()) if (key === name || key.startsWith(`${name}@`)) return true;
+    return false;
+  }
+
   /** Pull `image`; rejects with ImageError when the image is the problem. */
   async pull(image: ImageReference, signal: AbortSignal, auth?: MatchedCredentials): Promise<PullSummary> {
     signal.throwIfAborted();

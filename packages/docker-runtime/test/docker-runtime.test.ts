@@ -183,14 +183,17 @@ describe('DockerRuntime on a real engine', () => {
     expect((gone as { code?: string }).code).toBeUndefined();
   }, TIMEOUT);
 
-  it('refuses image kinds it does not support yet, and invalid names, as malformed payloads', async () => {
-    await expect(runtime.ensureImage({ type: 'indexed-image', namespace: 'a.b', path: 'public/image.tar' }, imageContext())).rejects.toThrow(
-      MalformedPayloadError,
-    );
-    await expect(runtime.ensureImage({ type: 'task-image', taskId: 'abc', path: 'public/image.tar' }, imageContext())).rejects.toThrow(
-      /images of type "task-image" are not supported yet/,
+  it('refuses invalid names and artifact-image paths of other formats as malformed payloads', async () => {
+    await expect(runtime.ensureImage({ type: 'task-image', taskId: 'abc', path: 'public/image.zip' }, imageContext())).rejects.toThrow(
+      /must end in \.tar, \.tar\.zst or \.tar\.lz4/,
     );
     await expect(runtime.ensureImage('Not/Valid', imageContext())).rejects.toThrow(MalformedPayloadError);
+  });
+
+  it('an artifact image needs a queue to come from', async () => {
+    await expect(runtime.ensureImage({ type: 'indexed-image', namespace: 'a.b', path: 'public/image.tar' }, imageContext())).rejects.toThrow(
+      /needs a queue to download from/,
+    );
   });
 
   it('a missing image fails with an ImageError naming it, without retrying', async () => {

@@ -9,6 +9,7 @@ export const SERVICE_REFERENCE_KEYS = {
   queue: 'Queue',
   object: 'Object',
   index: 'Index',
+  'purge-cache': 'PurgeCache',
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_REFERENCE_KEYS;

@@ -5,6 +5,7 @@ import type { ArtifactStore } from './artifacts/store.js';
 import type { Credentials } from './auth/clients.js';
 import type { IndexStore } from './index-service/store.js';
 import type { ObjectStore } from './object/store.js';
+import type { PurgeCacheStore } from './purge-cache/store.js';
 import type { PendingWaiters } from './queue/long-poll.js';
 import type { QueueState } from './queue/state.js';
 import type { DataUrls } from './storage/data-urls.js';
@@ -15,6 +16,7 @@ export interface ServiceContext {
   artifacts: ArtifactStore;
   objects: ObjectStore;
   index: IndexStore;
+  purgeCache: PurgeCacheStore;
   disk: DiskStorage;
   urls: DataUrls;
   waiters: PendingWaiters;

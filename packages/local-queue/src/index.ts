@@ -41,3 +41,4 @@ export {
   InternalServerError,
   ERROR_STATUS,
 } from './errors.js';
+export { PurgeCacheStore, type PurgeRequest } from './purge-cache/store.js';

@@ -67,6 +67,10 @@ export const ROUTE_TABLE: readonly RouteSpec[] = [
   // index
   { service: 'index', name: 'ping', method: 'GET', route: '/ping' },
   { service: 'index', name: 'findTask', method: 'GET', route: '/task/<indexPath>' },
+  // purge-cache
+  { service: 'purge-cache', name: 'ping', method: 'GET', route: '/ping' },
+  { service: 'purge-cache', name: 'purgeCache', method: 'POST', route: '/purge-cache/<workerPoolId>', input: 'purge-cache-request' },
+  { service: 'purge-cache', name: 'purgeRequests', method: 'GET', route: '/purge-cache/<workerPoolId>' },
 ];
 
 /** The queue API calls a worker makes; the server must serve every one of them. */
@@ -95,4 +99,4 @@ export const WORKER_QUEUE_API: readonly string[] = [
 ];
 
 /** Trailing parameters that, like Express's `:name(*)`, take the rest of the path. */
-export const REST_PARAMS: ReadonlySet<string> = new Set(['name', 'taskQueueId', 'indexPath', 'namespace']);
+export const REST_PARAMS: ReadonlySet<string> = new Set(['name', 'taskQueueId', 'indexPath', 'namespace', 'workerPoolId']);

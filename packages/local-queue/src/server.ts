@@ -15,6 +15,8 @@ import { ClientStore, randomAccessToken, type Credentials } from './auth/clients
 import type { ServiceContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { indexHandlers } from './index-service/routes.js';
+import { purgeCacheHandlers } from './purge-cache/routes.js';
+import { PurgeCacheStore } from './purge-cache/store.js';
 import { IndexStore } from './index-service/store.js';
 import { objectHandlers } from './object/routes.js';
 import { ObjectStore } from './object/store.js';
@@ -68,6 +70,8 @@ export class LocalQueue {
   readonly events: EventEmitter = new EventEmitter();
   /** The index service's entries: `index.insert(namespace, taskId)`. */
   readonly index = new IndexStore();
+  /** The purge-cache service's requests: `purgeCache.add(workerPoolId, cacheName)`. */
+  readonly purgeCache = new PurgeCacheStore();
 
   private readonly host: string;
   private readonly requestedPort: number;
@@ -133,6 +137,7 @@ export class LocalQueue {
   /**
    * Answers the next `times` calls of `apiName` (e.g. 'reportCompleted', or
    * 'object.createUpload' to pick a service) with `status` and a proper error body.
+   * `s3.put` and `object.put` fail the data PUTs to the putUrls it hands out.
    */
   injectFault(apiName: string, status: number, times: number): void {
     this.faults.inject(apiName, status, times);
@@ -175,6 +180,7 @@ export class LocalQueue {
       artifacts: this.artifacts,
       objects: this.objects,
       index: this.index,
+      purgeCache: this.purgeCache,
       disk,
       urls: this.urls,
       waiters: this.waiters,
@@ -183,8 +189,8 @@ export class LocalQueue {
       startedAt: Date.now(),
       isStopping: () => this.stopping,
     };
-    this.router = new Router({ ...queueHandlers(ctx), ...artifactHandlers(ctx), ...objectHandlers(ctx), ...indexHandlers(ctx) }, this.clients, this.faults);
-    this.dataRoutes = new DataRoutes(ctx);
+    this.router = new Router({ ...queueHandlers(ctx), ...artifactHandlers(ctx), ...objectHandlers(ctx), ...indexHandlers(ctx), ...purgeCacheHandlers(ctx) }, this.clients, this.faults);
+    this.dataRoutes = new DataRoutes(ctx, this.faults);
 
     const server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {

@@ -17,6 +17,12 @@ const SCHEMAS = {
   'create-upload-request': objectSchemas.createUploadRequest,
   'finish-upload-request': objectSchemas.finishUploadRequest,
   'download-object-request': objectSchemas.downloadObjectRequest,
+  'purge-cache-request': {
+    type: 'object',
+    additionalProperties: false,
+    required: ['cacheName'],
+    properties: { cacheName: { type: 'string', minLength: 1, maxLength: 255 } },
+  },
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;

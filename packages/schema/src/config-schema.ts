@@ -40,6 +40,8 @@ export const configSchema = {
     'shutdown',
     'dockerVolume',
     'capacityManagement',
+    'cache',
+    'garbageCollection',
   ],
   properties: {
     rootUrl: {
@@ -190,6 +192,45 @@ export const configSchema = {
         },
       },
     },
+    garbageCollection: {
+      type: 'object',
+      default: {},
+      title: 'Garbage collection',
+      description: 'Removal of images this worker pulled and no task uses any more.',
+      additionalProperties: false,
+      properties: {
+        imageExpiration: {
+          type: 'integer',
+          minimum: 0,
+          default: 7_200_000,
+          title: 'Image expiration',
+          description: 'An image this worker pulled is removed after this many milliseconds unused.',
+        },
+        interval: {
+          type: 'integer',
+          minimum: 1000,
+          default: 60_000,
+          title: 'Interval',
+          description: 'Milliseconds between garbage-collection sweeps.',
+        },
+      },
+    },
+    cache: {
+      type: 'object',
+      default: {},
+      title: 'Caches',
+      description: 'Where named caches (`payload.cache`) live on the host.',
+      additionalProperties: false,
+      properties: {
+        volumeCachePath: {
+          type: 'string',
+          minLength: 1,
+          default: '/var/cache/docker-worker',
+          title: 'Cache root',
+          description: 'Root directory of the cache instances (`<root>/<name>/<instance>`) and their index.',
+        },
+      },
+    },
     dockerVolume: {
       type: 'string',
       minLength: 1,
@@ -229,6 +270,14 @@ export const configSchema = {
           title: 'Storage type',
           description: 'Queue storage type for uploaded artifacts and logs: `s3` or `object` (the object service).',
         },
+        uploadConcurrency: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 64,
+          default: 4,
+          title: 'Uploads at once',
+          description: 'How many artifact uploads of one task run at once (payload artifacts and logs alike); more wait for a free slot.',
+        },
       },
     },
     workDir: {
@@ -244,6 +293,31 @@ export const configSchema = {
       title: 'Feature settings',
       description: 'Per-feature settings, feature name to an object of that feature\'s settings.',
       additionalProperties: { type: 'object', title: 'Settings of one feature' },
+      properties: {
+        chainOfTrust: {
+          type: 'object',
+          title: 'Chain of trust',
+          description:
+            'Signs each run\'s `public/chain-of-trust.json` for tasks with `features.chainOfTrust`. Setting ' +
+            '`ed25519SigningKeyLocation` turns it on: the worker then refuses to start unless the key there is readable.',
+          additionalProperties: false,
+          properties: {
+            enabled: {
+              type: 'boolean',
+              title: 'Enabled',
+              description: '`false` switches the feature off on this worker.',
+            },
+            ed25519SigningKeyLocation: {
+              type: 'string',
+              minLength: 1,
+              title: 'Signing key file',
+              description:
+                'An ed25519 private key: PEM PKCS#8 (`openssl genpkey -algorithm ed25519`), or base64 of the 32-byte ' +
+                'seed or of the 64-byte seed + public key (the original docker-worker\'s format).',
+            },
+          },
+        },
+      },
     },
     logging: {
       type: 'object',

@@ -36,6 +36,16 @@ export interface WorkerConfig {
   };
   /** Credentials for image pulls: key `host`, `host/` or `host/user`. */
   registries: Record<string, { username: string; password: string; email?: string }>;
+  garbageCollection: {
+    /** An image this worker pulled is removed after this long unused, ms. */
+    imageExpiration: number;
+    /** Time between sweeps, ms. */
+    interval: number;
+  };
+  cache: {
+    /** Root of the host directories that hold named cache instances. */
+    volumeCachePath: string;
+  };
   /** A directory on the filesystem that holds Docker's data (images, containers): the disk gate checks it. */
   dockerVolume: string;
   capacityManagement: {
@@ -45,10 +55,12 @@ export interface WorkerConfig {
   artifacts: {
     /** Storage type for uploaded artifacts and logs. */
     storageType: 's3' | 'object';
+    /** Uploads of one task run at once. */
+    uploadConcurrency: number;
   };
   /** Where task logs and worker state live. */
   workDir: string;
-  /** Per-feature settings, keyed by feature name. */
+  /** Per-feature settings, keyed by feature name (`chainOfTrust`: ChainOfTrustSettings). */
   features: Record<string, Record<string, unknown>>;
   logging: {
     /** Structured worker log format on stderr. */
@@ -85,4 +97,11 @@ export interface WorkerConfig {
     /** Where it stores artifacts; a temporary directory when empty. */
     storageDir: string;
   };
+}
+
+/** `features.chainOfTrust` in the worker config. */
+export interface ChainOfTrustSettings {
+  enabled?: boolean;
+  /** The ed25519 signing key file; setting it turns the feature on (checked at start-up). */
+  ed25519SigningKeyLocation?: string;
 }

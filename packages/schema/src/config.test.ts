@@ -14,13 +14,15 @@ const DEFAULTS: WorkerConfig = {
   task: { reclaimDivisor: 2 },
   dockerConfig: { allowPrivileged: false, defaultRegistry: 'registry.hub.docker.com' },
   registries: {},
-  artifacts: { storageType: 's3' },
+  artifacts: { storageType: 's3', uploadConcurrency: 4 },
   workDir: '/tmp/docker-worker',
   features: {},
   logging: { format: 'pretty', level: 'info' },
   shutdown: { enabled: false, afterIdleSeconds: 300 },
   dockerVolume: '/var/lib/docker',
   capacityManagement: { diskspaceThreshold: 1_000_000_000 },
+  cache: { volumeCachePath: '/var/cache/docker-worker' },
+  garbageCollection: { imageExpiration: 7_200_000, interval: 60_000 },
   embeddedQueue: { host: '127.0.0.1', port: 0, claimTimeout: 1200, storageDir: '' },
 };
 
@@ -73,13 +75,15 @@ describe('validateConfig', () => {
       task: { reclaimDivisor: 1.3 },
       dockerConfig: { allowPrivileged: true, defaultRegistry: 'registry.example.com' },
       registries: { 'registry.example.com/team': { username: 'u', password: 'p' } },
-      artifacts: { storageType: 'object' },
+      artifacts: { storageType: 'object', uploadConcurrency: 8 },
       workDir: '/var/lib/docker-worker',
-      features: { localLiveLog: { port: 60023 }, chainOfTrust: { keyFile: '/etc/cot.key' } },
+      features: { localLiveLog: { port: 60023 }, chainOfTrust: { ed25519SigningKeyLocation: '/etc/docker-worker-ed25519-cot-signing-key.key' } },
       logging: { format: 'json', level: 'debug' },
       embeddedQueue: { host: '0.0.0.0', port: 60000, claimTimeout: 600, storageDir: '/var/lib/q' },
       shutdown: { enabled: true, afterIdleSeconds: 600 },
       dockerVolume: '/mnt/var/lib/docker',
+      cache: { volumeCachePath: '/mnt/var/cache/docker-worker' },
+      garbageCollection: { imageExpiration: 3_600_000, interval: 30_000 },
       capacityManagement: { diskspaceThreshold: 30_000_000_000 },
       workerLocation: { cloud: 'google', region: 'us-central1' },
     };
@@ -144,6 +148,9 @@ describe('validateConfig', () => {
     ['unrelated top-level key', { zzzzzzzz: 2 }, 'zzzzzzzz', /^zzzzzzzz is not a known key \(known keys: rootUrl, taskcluster, /],
     ['logging level', { logging: { level: 'verbose' } }, 'logging.level', /^logging\.level must be one of "debug", "info", "warn", "error" \(got "verbose"\)$/],
     ['storage type', { artifacts: { storageType: 'azure' } }, 'artifacts.storageType', /must be one of "s3", "object"/],
+    ['upload concurrency 0', { artifacts: { uploadConcurrency: 0 } }, 'artifacts.uploadConcurrency', /^artifacts\.uploadConcurrency must be at least 1 \(got 0\)$/],
+    ['chain of trust key misspelt', { features: { chainOfTrust: { ed25519SigningKeyLocaton: '/k' } } }, 'features.chainOfTrust.ed25519SigningKeyLocaton', /is not a known key \(did you mean "ed25519SigningKeyLocation"\?\)$/],
+    ['chain of trust key empty', { features: { chainOfTrust: { ed25519SigningKeyLocation: '' } } }, 'features.chainOfTrust.ed25519SigningKeyLocation', /must not be empty$/],
     ['reclaimDivisor 1', { task: { reclaimDivisor: 1 } }, 'task.reclaimDivisor', /^task\.reclaimDivisor must be greater than 1 \(got 1\)$/],
     ['port too high', { embeddedQueue: { port: 70000 } }, 'embeddedQueue.port', /at most 65535/],
     ['feature settings not an object', { features: { dind: true } }, 'features.dind', /^features\.dind must be an object \(got true\)$/],
@@ -154,6 +161,12 @@ describe('validateConfig', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toBe(path);
     expect(problems[0]!.message).toMatch(message);
+  });
+
+  it('takes the upload concurrency and the chain-of-trust key location from the environment-style strings too', () => {
+    const config = valid({ artifacts: { uploadConcurrency: '8' }, features: { chainOfTrust: { ed25519SigningKeyLocation: '/etc/cot.key', enabled: 'true' } } });
+    expect(config.artifacts.uploadConcurrency).toBe(8);
+    expect(config.features.chainOfTrust).toEqual({ ed25519SigningKeyLocation: '/etc/cot.key', enabled: true });
   });
 
   it('accepts any feature settings object', () => {

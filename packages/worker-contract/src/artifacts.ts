@@ -17,6 +17,26 @@ export interface UploadRequest {
   expires?: string;
   /** Returns a fresh stream of the bytes; called again for each retry. */
   source: () => Readable;
+  /** Abandons the upload (and its retries) when aborted, e.g. when the run is canceled. */
+  signal?: AbortSignal;
+}
+
+/** What an upload stored. */
+export interface UploadResult {
+  /**
+   * Lower-case hex sha256 of the artifact's content as a client reading it through the queue
+   * receives it: the decoded bytes of a `gzip`-encoded s3 artifact, the stored bytes otherwise
+   * (the object service has no content encoding). What the chain of trust lists.
+   */
+  sha256: string;
+  /** Bytes sent (the encoded size for `gzip`). */
+  size: number;
+}
+
+/** An artifact with data that was uploaded in the current run. */
+export interface UploadedArtifact extends UploadResult {
+  name: string;
+  contentType: string;
 }
 
 /**
@@ -24,8 +44,19 @@ export interface UploadRequest {
  * type the worker is configured for, stream their data, and retry network errors and 5xx.
  */
 export interface ArtifactPublisher {
-  upload(request: UploadRequest): Promise<void>;
+  /** Implementations that can hash what they send return it (the worker's publisher always does). */
+  upload(request: UploadRequest): Promise<UploadResult | void>;
   reference(name: string, url: string, contentType: string, expires?: string): Promise<void>;
   link(name: string, target: string, expires?: string): Promise<void>;
   error(name: string, reason: ArtifactErrorReason, message: string, expires?: string): Promise<void>;
+  /**
+   * How many uploads run at once; further `upload` calls wait for a free slot. Producers that
+   * spool data for uploads use it to bound how much they hold on disk.
+   */
+  readonly maxConcurrentUploads?: number;
+  /**
+   * Every artifact with data uploaded so far in this run, by any feature, in upload order
+   * (the chain of trust lists them). Only publishers shared by the whole run offer it.
+   */
+  uploads?(): readonly UploadedArtifact[];
 }

@@ -1,7 +1,7 @@
 import type { ArtifactPublisher } from './artifacts.js';
 import type { TaskLog } from './log.js';
 import type { RunOutcome } from './outcome.js';
-import type { Container, ContainerAdditions } from './runtime.js';
+import type { Container, ContainerAdditions, ResolvedImage } from './runtime.js';
 import type { DockerWorkerPayload, TaskDefinition, WorkerIdentity } from './task.js';
 
 /** What a feature knows about the run it serves. */
@@ -18,6 +18,13 @@ export interface TaskContext {
   config: Record<string, unknown>;
   /** Aborted when the run is canceled or the worker shuts down. */
   signal: AbortSignal;
+  /**
+   * A directory private to this run, removed when the run ends: where features spool files.
+   * Absent in contexts that have none (a feature then uses the system's temporary directory).
+   */
+  workDir?: string;
+  /** The image the container runs, set once it is resolved (before the `created` hooks). */
+  image?: ResolvedImage;
 }
 
 /** How the container ended, as the `stopped` hooks see it. */
@@ -41,8 +48,13 @@ export interface Feature {
   requiredScopes?(task: TaskDefinition): string[];
   /** Artifact names a payload may not declare itself. */
   readonly reservedArtifacts?: string[];
-  /** Why this host cannot offer the feature, or undefined when it can. */
-  checkHost?(worker: WorkerIdentity): Promise<string | undefined>;
+  /**
+   * Why this host cannot offer the feature, or undefined when it can. `config` is the worker
+   * config section named after the feature (`features.<name>`, `{}` when absent). The worker
+   * calls it at start-up and refuses to start when it returns a reason, so a feature whose
+   * config section does not turn it on should return undefined.
+   */
+  checkHost?(worker: WorkerIdentity, config?: Record<string, unknown>): Promise<string | undefined>;
   /** Fresh per-run state. */
   forTask(ctx: TaskContext): TaskFeature;
 }

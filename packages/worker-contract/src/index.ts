@@ -7,3 +7,4 @@ export type * from './feature.js';
 export { LABELS } from './labels.js';
 export { FileTaskLog } from './file-task-log.js';
 export { scopeSatisfied, missingScopes } from './scopes.js';
+export type * from './caches.js';

@@ -16,6 +16,19 @@ export interface ImageContext {
   task: TaskDefinition;
   /** The claim's temporary credentials, for artifact images. */
   credentials?: Credentials;
+  /**
+   * The queue and index, seen with the claim's credentials: how `task-image` and
+   * `indexed-image` images are found. Absent where there is no queue to ask.
+   */
+  artifacts?: ArtifactSource;
+}
+
+/** Where artifact images come from. */
+export interface ArtifactSource {
+  /** A URL that downloads the latest run's artifact `path` of `taskId` (signed, follows redirects). */
+  artifactUrl(taskId: string, path: string): string;
+  /** The taskId an index namespace points at; rejects when there is none. */
+  findTask(namespace: string): Promise<string>;
 }
 
 export interface ResolvedImage {
@@ -23,6 +36,8 @@ export interface ResolvedImage {
   id: string;
   /** The name the task asked for (or the derived local name of an artifact image). */
   name: string;
+  /** sha256 (hex) of the artifact a task-image or indexed-image was loaded from, when it was. */
+  artifactSha256?: string;
 }
 
 export interface Bind {
@@ -90,4 +105,10 @@ export interface Runtime {
   createContainer(spec: ContainerSpec): Promise<Container>;
   /** Remove every container whose labels include all of `labels`; returns how many. */
   removeContainers(labels: Record<string, string>): Promise<number>;
+  /**
+   * Remove images this runtime fetched that no task used for `imageExpirationMs` (all unused
+   * ones under disk pressure), never one in use or being fetched. Optional: a runtime without
+   * an image store of its own has nothing to collect.
+   */
+  gc?(options: { imageExpirationMs: number; diskPressure?: boolean }): Promise<{ removedImages: string[] }>;
 }

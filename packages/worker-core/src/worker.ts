@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerConfig } from '@docker-worker/schema';
-import { LABELS, type Feature, type RunOutcome, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
+import { LABELS, type CacheManager, type Feature, type RunOutcome, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
+import { ConfigError } from './config/config-error.js';
 import type { WorkerLog } from './log/worker-log.js';
 import type { QueueClient } from './queue/queue-client.js';
 import type { TaskClaim } from './queue/types.js';
@@ -10,6 +11,7 @@ import { TaskRun } from './run/task-run.js';
 import { ClaimStore } from './state/claim-store.js';
 import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 import { DiskGate } from './capacity/disk-gate.js';
+import { PurgePoller } from './capacity/purge-poller.js';
 
 export interface WorkerOptions {
   config: WorkerConfig;
@@ -18,6 +20,8 @@ export interface WorkerOptions {
   runtime: Runtime;
   features: readonly Feature[];
   log: WorkerLog;
+  /** Named caches kept between tasks; without one every cache mount starts empty. */
+  caches?: CacheManager;
   /** Stop claiming after this many claims (`worker run` takes exactly one). */
   maxTasks?: number;
   onLogOpened?: (log: TaskLog, run: TaskRun) => void;
@@ -64,11 +68,17 @@ export class Worker {
   #claims: ClaimStore;
   #pulse: PulseCancelListener | undefined;
   #disk: DiskGate;
+  #gcTimer: NodeJS.Timeout | undefined;
+  #purges: PurgePoller | undefined;
+  #collecting: Promise<void> | undefined;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
     this.identity = identityOf(options.config, options.queue.rootUrl);
     this.#claims = new ClaimStore(options.config.workDir);
+    if (options.caches) {
+      this.#purges = new PurgePoller({ queue: options.queue, workerPoolId: this.#taskQueueId(), caches: options.caches, log: options.log });
+    }
     this.#disk = new DiskGate({ path: options.config.dockerVolume, threshold: options.config.capacityManagement.diskspaceThreshold, log: options.log });
     this.#events.setMaxListeners(0);
   }
@@ -80,7 +90,9 @@ export class Worker {
   /** Checks the runtime, then claims in the background until stop(). */
   async start(): Promise<void> {
     await this.#options.runtime.ping();
+    await this.#checkFeatures();
     await this.#recover();
+    this.#startGc();
     await this.#listenForCancels();
     this.#options.log.info('start', { capacity: this.#options.config.capacity, taskQueueId: this.#taskQueueId() });
     this.#loop = this.#claimLoop();
@@ -98,6 +110,7 @@ export class Worker {
     if (this.#abortRuns) for (const run of this.#runs) run.shutdown();
     await this.#loop;
     await this.idle();
+    clearInterval(this.#gcTimer);
     await this.#pulse?.stop();
   }
 
@@ -110,6 +123,24 @@ export class Worker {
   async finished(): Promise<void> {
     await this.#loop;
     await this.idle();
+  }
+
+  /**
+   * Each feature the config does not switch off (`features.<name>.enabled: false`) says whether
+   * this host can offer it, given its config section; one that cannot stops the start with the
+   * reason (a chain-of-trust key file that is configured but missing, say), so a misconfigured
+   * worker never claims a task it would then fail.
+   */
+  async #checkFeatures(): Promise<void> {
+    const { features, config } = this.#options;
+    const problems: string[] = [];
+    for (const feature of features) {
+      const section = config.features[feature.name] ?? {};
+      if (!feature.checkHost || section.enabled === false) continue;
+      const why = await feature.checkHost(this.identity, section);
+      if (why) problems.push(`feature ${feature.name}: ${why}`);
+    }
+    if (problems.length > 0) throw new ConfigError(`this worker cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 
   /**
@@ -183,6 +214,8 @@ export class Worker {
         continue;
       }
       if (!(await this.#diskAllows(free))) {
+        // Free space before claiming more: unused images go first.
+        await this.collectGarbage({ diskPressure: true });
         await this.#pause(config.taskQueue.pollInterval);
         continue;
       }
@@ -196,10 +229,37 @@ export class Worker {
         await this.#pause(config.taskQueue.pollInterval);
         continue;
       }
+      // Purges requested before these tasks were claimed apply to the caches they are about to take.
+      if (claims.length > 0) await this.#purges?.poll();
       for (const claim of claims) this.#launch(claim);
       if (claims.length === 0 && Date.now() - asked < MIN_POLL_MS) await this.#pause(config.taskQueue.pollInterval);
     }
     log.info('claiming stopped', { running: this.#runs.size });
+  }
+
+  #startGc(): void {
+    if (!this.#options.runtime.gc && !this.#purges) return;
+    this.#gcTimer = setInterval(() => void this.collectGarbage(), this.#options.config.garbageCollection.interval);
+    this.#gcTimer.unref();
+  }
+
+  /** One garbage-collection sweep (never two at once); failures are logged, not thrown. */
+  collectGarbage(options: { diskPressure?: boolean } = {}): Promise<void> {
+    const { runtime, config, log } = this.#options;
+    void this.#purges?.poll();
+    if (!runtime.gc) return Promise.resolve();
+    this.#collecting ??= runtime
+      .gc({ imageExpirationMs: config.garbageCollection.imageExpiration, diskPressure: options.diskPressure })
+      .then(
+        (report) => {
+          if (report.removedImages.length > 0) log.info('garbage collection', { removedImages: report.removedImages, diskPressure: options.diskPressure ?? false });
+        },
+        (err: unknown) => log.warn('garbage collection failed', { error: err }),
+      )
+      .finally(() => {
+        this.#collecting = undefined;
+      });
+    return this.#collecting;
   }
 
   async #diskAllows(freeSlots: number): Promise<boolean> {
@@ -230,6 +290,7 @@ export class Worker {
       log,
       processId: this.processId,
       claims: this.#claims,
+      caches: this.#options.caches,
       onLogOpened: (taskLog) => this.#options.onLogOpened?.(taskLog, run),
     });
     this.#runs.add(run);

@@ -11,9 +11,9 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
 import { validateConfig, type WorkerConfig } from '@docker-worker/schema';
-import type { RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
+import type { CacheManager, RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
 import { slugid } from 'taskcluster-client';
-import { createFeatures, createRuntime } from '../src/bin/compose.js';
+import { createCaches, createFeatures, createRuntime, startFeatureServices, type FeatureServices } from '../src/bin/compose.js';
 import { createMemoryLog } from '../src/log/worker-log.js';
 import { QueueClient } from '../src/queue/queue-client.js';
 import type { TaskStatus } from '../src/queue/types.js';
@@ -32,6 +32,8 @@ export class Harness {
   readonly workerType = 'wt-' + slugid().slice(0, 8).toLowerCase().replace(/[^a-z0-9]/g, 'x');
   workers: Worker[] = [];
   workerLogs: Array<ReturnType<typeof createMemoryLog>> = [];
+  /** Each worker's feature services (its live log server), stopped after the workers. */
+  services: FeatureServices[] = [];
   /** Every request the embedded queue answered, in order. */
   requests: RequestEvent[] = [];
 
@@ -50,6 +52,7 @@ export class Harness {
 
   async stop(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.stop({ finishTasks: false })));
+    await Promise.all(this.services.map((s) => s.stop()));
     await this.queue?.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
@@ -61,6 +64,7 @@ export class Harness {
       workerGroup: this.workerGroup,
       workerId: `w${this.workers.length}`,
       workDir: join(this.dir, `work${this.workers.length}`),
+      cache: { volumeCachePath: join(this.dir, 'caches') },
       taskQueue: { pollInterval: 200 },
       ...overrides,
     });
@@ -70,22 +74,25 @@ export class Harness {
 
   async startWorker(
     overrides: Record<string, unknown> = {},
-    options: { maxTasks?: number; runtime?: Runtime } = {},
-  ): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog> }> {
+    options: { maxTasks?: number; runtime?: Runtime; caches?: CacheManager } = {},
+  ): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog>; services: FeatureServices }> {
     const log = createMemoryLog();
     const config = this.config(overrides);
+    const services = await startFeatureServices(config);
+    this.services.push(services);
     const worker = new Worker({
       config,
       queue: this.client,
       runtime: options.runtime ?? createRuntime(config),
-      features: createFeatures(),
+      features: createFeatures(services),
+      caches: options.caches ?? createCaches(config),
       log,
       maxTasks: options.maxTasks,
     });
     this.workers.push(worker);
     this.workerLogs.push(log);
     await worker.start();
-    return { worker, log };
+    return { worker, log, services };
   }
 
   async createTask(payload: Record<string, unknown>, extra: Partial<TaskDefinition> = {}): Promise<string> {

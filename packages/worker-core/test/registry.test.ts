@@ -56,6 +56,21 @@ describe('pulling from a registry with configured credentials (real registry wit
     expect(text).toContain('pulled fine');
   });
 
+  it('five tasks on the same new image at capacity 5: one pull from the registry', async () => {
+    const image = await pushed();
+    await h.startWorker({ workerType: 'reg-five', capacity: 5, registries: { [REGISTRY]: { username: USER, password: PASSWORD } } });
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const taskIds = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        h.createTask({ image, command: ['true'], maxRunTime: 60 }, { workerType: 'reg-five', scopes: [`docker-worker:image:${REGISTRY}/*`] }),
+      ),
+    );
+    for (const taskId of taskIds) expect((await h.waitResolved(taskId)).state).toBe('completed');
+    // The engine records one `pull` event per pull it was asked for.
+    const { stdout } = await run('docker', ['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'type=image', '--filter', 'event=pull', '--format', '{{.Actor.ID}}']);
+    expect(stdout.split('\n').filter((line) => line === image)).toHaveLength(1);
+  });
+
   it('wrong credentials: failed, the message names the registry and never the password', async () => {
     const image = await pushed();
     const wrong = 'not-the-password-4711';

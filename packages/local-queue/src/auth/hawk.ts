@@ -102,6 +102,16 @@ function parseBewit(bewit: string): { id: string; ext: string } {
 }
 
 /**
+ * Every client also holds the anonymous role's scopes, as in a real deployment (reading a
+ * public artifact needs no grant of its own) — unless the request restricted itself with
+ * `authorizedScopes`, which limits it to exactly those.
+ */
+function withAnonymous(scopes: string[], ext: unknown): string[] {
+  if ((ext as { authorizedScopes?: unknown } | undefined)?.authorizedScopes !== undefined) return scopes;
+  return [...scopes, ...ANONYMOUS_SCOPES];
+}
+
+/**
  * Authenticates a request. `query` is the parsed query string (for `bewit`). Throws
  * AuthenticationFailed (401) for bad credentials; returns anonymous scopes when the request
  * carries none.
@@ -117,7 +127,8 @@ export async function authenticateRequest(req: IncomingMessage, query: URLSearch
     }
     if (!attributes.id) throw new AuthenticationFailed('Hawk header has no id');
     const clientId = attributes.id;
-    const creds = resolveCredentials(clients, clientId, decodeExt(attributes.ext));
+    const ext = decodeExt(attributes.ext);
+    const creds = resolveCredentials(clients, clientId, ext);
     try {
       await hawk.server.authenticate(req, async () => ({ key: creds.key, algorithm: 'sha256' }), {
         timestampSkewSec: TIMESTAMP_SKEW_SEC,
@@ -125,19 +136,20 @@ export async function authenticateRequest(req: IncomingMessage, query: URLSearch
     } catch (err) {
       hawkFailure(err);
     }
-    return { clientId, scopes: creds.scopes };
+    return { clientId, scopes: withAnonymous(creds.scopes, ext) };
   }
 
   const bewit = query.get('bewit');
   if (bewit !== null) {
-    const { id, ext } = parseBewit(bewit);
-    const creds = resolveCredentials(clients, id, decodeExt(ext));
+    const { id, ext: rawExt } = parseBewit(bewit);
+    const ext = decodeExt(rawExt);
+    const creds = resolveCredentials(clients, id, ext);
     try {
       await hawk.server.authenticateBewit(req, async () => ({ key: creds.key, algorithm: 'sha256' }));
     } catch (err) {
       hawkFailure(err);
     }
-    return { clientId: id, scopes: creds.scopes };
+    return { clientId: id, scopes: withAnonymous(creds.scopes, ext) };
   }
 
   return { clientId: undefined, scopes: [...ANONYMOUS_SCOPES] };

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceContext } from '../context.js';
 import { ApiError } from '../errors.js';
+import type { FaultInjector } from '../faults.js';
 import { decodeSegment, splitRawPath } from '../http/path.js';
 import { objectPutResource, PURPOSE, s3Resource } from './data-urls.js';
 import { SizeMismatchError } from './disk.js';
@@ -25,7 +26,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 export class DataRoutes {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** Injected faults for data PUTs: `s3.put` (artifact putUrls) and `object.put` (object service putUrls). */
+    private readonly faults?: FaultInjector,
+  ) {}
 
   /** Serves one `/_data/...` request; returns the status sent. */
   async handle(req: IncomingMessage, res: ServerResponse, rawPath: string, query: URLSearchParams): Promise<number> {
@@ -61,6 +66,8 @@ export class DataRoutes {
     const { artifacts, disk, urls } = this.ctx;
     const resource = s3Resource(taskId, runId, name);
     if (req.method === 'PUT') {
+      const fault = this.faults?.take('s3', 'put');
+      if (fault) throw fault;
       if (!urls.signer.verify(PURPOSE.s3Put, resource, query)) throw new DataError(403, 'AccessDenied', 'Invalid or expired upload URL');
       const artifact = artifacts.get(taskId, runId, name);
       if (!artifact || artifact.storageType !== 's3') throw new DataError(404, 'NoSuchKey', `No s3 artifact ${name}`);
@@ -96,6 +103,8 @@ export class DataRoutes {
   private async object(req: IncomingMessage, res: ServerResponse, name: string, query: URLSearchParams): Promise<number> {
     const { objects, urls } = this.ctx;
     if (req.method === 'PUT') {
+      const fault = this.faults?.take('object', 'put');
+      if (fault) throw fault;
       const uploadId = query.get('uploadId') ?? '';
       if (!urls.signer.verify(PURPOSE.objectPut, objectPutResource(name, uploadId), query)) {
         throw new DataError(403, 'AccessDenied', 'Invalid or expired upload URL');

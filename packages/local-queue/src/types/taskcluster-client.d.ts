@@ -55,6 +55,7 @@ declare module 'taskcluster-client' {
     Queue: typeof TcClient;
     Object: typeof TcClient;
     Index: typeof TcClient;
+    PurgeCache: typeof TcClient;
     Auth: typeof TcClient;
     createTemporaryCredentials(options: TemporaryCredentialOptions): { clientId: string; accessToken: string; certificate: string };
     upload(options: UploadOptions): Promise<void>;

@@ -2,19 +2,53 @@
  * The composition root: the only place that knows which runtime, features and queue the
  * worker uses. Library code receives them; nothing is discovered or global.
  */
-import { DockerRuntime, allowPtraceFeature } from '@docker-worker/docker-runtime';
-import { liveLogFeature } from '@docker-worker/feature-livelog';
+import { DockerRuntime, HostCacheManager, allowPtraceFeature } from '@docker-worker/docker-runtime';
+import { LiveLogConfigError, LiveLogServer, bulkLogFeature, createLiveLogFeature, liveLogServerConfig } from '@docker-worker/feature-livelog';
+import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
 import { LocalQueue } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
-import type { Feature, Runtime } from '@docker-worker/worker-contract';
+import type { CacheManager, Feature, Runtime } from '@docker-worker/worker-contract';
+import { join } from 'node:path';
+import { ConfigError } from '../config/config-error.js';
 
 /** Every feature this worker offers, in hook order (killed hooks run in reverse). */
-export function createFeatures(): Feature[] {
-  return [liveLogFeature, allowPtraceFeature];
+export function createFeatures(services: FeatureServices): Feature[] {
+  // chainOfTrust first: its killed hook runs last, after every other upload it must list.
+  return [chainOfTrustFeature, createLiveLogFeature({ server: services.liveLog }), bulkLogFeature, allowPtraceFeature, artifactsFeature];
+}
+
+/** What features share across tasks: started before the worker claims, stopped at exit. */
+export interface FeatureServices {
+  /** Serves every running task's log (`features.localLiveLog`). */
+  liveLog: LiveLogServer;
+  stop(): Promise<void>;
+}
+
+/** Start the features' shared services from their `features.<name>` config sections. */
+export async function startFeatureServices(config: WorkerConfig): Promise<FeatureServices> {
+  let liveLog: LiveLogServer;
+  try {
+    liveLog = new LiveLogServer(liveLogServerConfig(config.features.localLiveLog ?? {}, { publicHostname: config.host }));
+    await liveLog.start();
+  } catch (err) {
+    if (err instanceof LiveLogConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  return { liveLog, stop: () => liveLog.stop() };
 }
 
 export function createRuntime(config: WorkerConfig): Runtime {
-  return new DockerRuntime({ registries: config.registries, defaultRegistry: config.dockerConfig.defaultRegistry });
+  return new DockerRuntime({
+    registries: config.registries,
+    defaultRegistry: config.dockerConfig.defaultRegistry,
+    // Which images this worker pulled, so garbage collection after a restart knows them.
+    imageStateFile: join(config.workDir, 'images.json'),
+  });
+}
+
+/** Named caches as host directories under `cache.volumeCachePath`, kept across restarts. */
+export function createCaches(config: WorkerConfig): CacheManager {
+  return new HostCacheManager(config.cache.volumeCachePath);
 }
 
 export interface EmbeddedQueue {

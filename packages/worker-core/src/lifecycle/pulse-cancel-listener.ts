@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { WorkerConfig } from '@docker-worker/schema';
 import amqp from 'amqplib';
 import type { WorkerLog } from '../log/worker-log.js';
 
 export const TASK_EXCEPTION_EXCHANGE = 'exchange/taskcluster-queue/v1/task-exception';
 
-export interface PulseConnection {
-  /** `amqp(s)://user:password@host:port/vhost`; or the parts below. */
-  url?: string;
-  hostname?: string;
-  port?: number;
-  username?: string;
-  password?: string;
-  vhost?: string;
-  protocol?: 'amqp' | 'amqps';
-}
+/** The `pulse` config section: an AMQP URL, or its parts. */
+export type PulseConnection = NonNullable<WorkerConfig['pulse']>;
 
 export interface PulseCancelListenerOptions {
   pulse: PulseConnection;

@@ -15,15 +15,27 @@ export function statusCodeOf(err: unknown): number | undefined {
 export class QueueClient {
   readonly rootUrl: string;
   #queue: InstanceType<typeof tc.Queue>;
+  /** Worker-level calls to the purge-cache service go with the same credentials. */
+  #purgeCache: InstanceType<typeof tc.PurgeCache>;
 
   constructor(options: { rootUrl: string; credentials?: Credentials }) {
     this.rootUrl = options.rootUrl;
     this.#queue = new tc.Queue({ rootUrl: options.rootUrl, credentials: options.credentials });
+    this.#purgeCache = new tc.PurgeCache({ rootUrl: options.rootUrl, credentials: options.credentials });
   }
 
   /** worker-runner's `new-credentials`: later worker-level calls use these. */
   setCredentials(credentials: Credentials): void {
     this.#queue = new tc.Queue({ rootUrl: this.rootUrl, credentials });
+    this.#purgeCache = new tc.PurgeCache({ rootUrl: this.rootUrl, credentials });
+  }
+
+  /** Purge requests for caches on this worker pool made after `since`. */
+  async purgeRequests(workerPoolId: string, since?: Date): Promise<Array<{ cacheName: string; before: string }>> {
+    const reply = (await this.#purgeCache.purgeRequests(workerPoolId, since ? { since: since.toJSON() } : {})) as {
+      requests: Array<{ cacheName: string; before: string }>;
+    };
+    return reply.requests;
   }
 
   async claimWork(taskQueueId: string, request: { workerGroup: string; workerId: string; tasks: number }): Promise<TaskClaim[]> {
@@ -114,6 +126,22 @@ export class RunQueue {
 
   async finishArtifact(name: string, uploadId: string): Promise<void> {
     await this.#queue.finishArtifact(this.taskId, this.runId, name, { uploadId });
+  }
+
+  /**
+   * A URL for the latest run's artifact `path` of any task: plain for `public/` names (anyone
+   * may read them), signed with this run's credentials (so with the task's scopes) otherwise.
+   */
+  latestArtifactUrl(taskId: string, path: string): string {
+    if (path.startsWith('public/')) return this.#queue.buildUrl(this.#queue.getLatestArtifact, taskId, path);
+    return this.#queue.buildSignedUrl(this.#queue.getLatestArtifact, taskId, path);
+  }
+
+  /** The taskId an index namespace points at, looked up with this run's credentials. */
+  async findIndexedTask(namespace: string): Promise<string> {
+    const index = new tc.Index({ rootUrl: this.rootUrl, credentials: this.#credentials });
+    const reply = (await index.findTask(namespace)) as { taskId: string };
+    return reply.taskId;
   }
 
   /** An object-service client with the credentials the queue handed out for one upload. */

@@ -9,6 +9,7 @@ import {
   TaskCanceledError,
   WorkerShutdownError,
   outcomeOf,
+  type CacheManager,
   type Container,
   type ContainerAdditions,
   type DockerWorkerPayload,
@@ -16,6 +17,7 @@ import {
   type Resolution,
   type RunOutcome,
   type Runtime,
+  type TaskContext,
   type TaskFeature,
   type TaskLog,
   type WorkerIdentity,
@@ -29,6 +31,7 @@ import { writeFooter, writeHeader } from './header.js';
 import { Reclaimer } from './reclaimer.js';
 import { resolveRun } from './resolve-run.js';
 import { validateTask } from './validate-task.js';
+import { TaskCaches } from './task-caches.js';
 import type { ClaimStore } from '../state/claim-store.js';
 
 export interface TaskRunOptions {
@@ -43,6 +46,8 @@ export interface TaskRunOptions {
   processId: string;
   /** Where the claim is remembered while the run holds it (crash recovery). */
   claims?: ClaimStore;
+  /** Named caches; without one every cache mount starts empty. */
+  caches?: CacheManager;
   /** Called once the task log exists, e.g. to echo it to a terminal. */
   onLogOpened?: (log: TaskLog) => void;
 }
@@ -79,14 +84,26 @@ export class TaskRun {
   #stop: TaskCanceledError | WorkerShutdownError | undefined;
   #container: Container | undefined;
   #timedOut = false;
+  #caches: TaskCaches;
+  /** Calls about this run, with the claim's current credentials (set when the run starts). */
+  #runQueue!: RunQueue;
+  /** Set when the exit code is in `onExitStatus.purgeCaches`. */
+  #purgeCaches = false;
   /** The claim's current expiry, moved on by each reclaim. */
   #takenUntil: number;
+  /** One publisher for the whole run: it bounds the run's concurrent uploads and lists them all. */
+  #publisher: QueueArtifactPublisher | undefined;
+  /** The run's work directory (removed at the end), where features spool files. */
+  #dir: string | undefined;
+  /** Every feature context handed out, so the resolved image can be added to them. */
+  #contexts: TaskContext[] = [];
 
   constructor(options: TaskRunOptions) {
     this.#options = options;
     this.taskId = options.claim.status.taskId;
     this.runId = options.claim.runId;
     this.#takenUntil = Date.parse(options.claim.takenUntil);
+    this.#caches = new TaskCaches(options.caches);
   }
 
   /** The queue took the run away: stop now, upload nothing, resolve nothing. */
@@ -105,9 +122,11 @@ export class TaskRun {
     const started = Date.now();
     const dir = join(config.workDir, 'runs', `${this.taskId}-${this.runId}`);
     await mkdir(dir, { recursive: true });
+    this.#dir = dir;
     const taskLog = new FileTaskLog(join(dir, 'task.log'));
     this.#options.onLogOpened?.(taskLog);
     const runQueue = this.#options.queue.forRun(this.taskId, this.runId, claim.credentials);
+    this.#runQueue = runQueue;
     await this.#remember(runQueue, claim.takenUntil);
     const reclaimer = new Reclaimer({
       queue: runQueue,
@@ -146,6 +165,7 @@ export class TaskRun {
 
     const outcome = await this.#killed(taskFeatures, execution.outcome, log);
     await this.#removeContainer(log);
+    await this.#caches.release(this.#purgeCaches).catch((err: unknown) => log.error('cache release failed', { error: err }));
     reclaimer.stop();
     await this.#resolve(runQueue, outcome, log);
     await this.#options.claims?.remove(this.taskId, this.runId);
@@ -184,19 +204,28 @@ export class TaskRun {
       .map((feature) => feature.forTask(this.#featureContext(feature, payload, taskLog, runQueue)));
   }
 
-  #featureContext(feature: Feature, payload: DockerWorkerPayload, taskLog: TaskLog, runQueue: RunQueue) {
+  #featureContext(feature: Feature, payload: DockerWorkerPayload, taskLog: TaskLog, runQueue: RunQueue): TaskContext {
     const { claim, config, worker } = this.#options;
-    return {
+    this.#publisher ??= new QueueArtifactPublisher({
+      queue: runQueue,
+      storageType: config.artifacts.storageType,
+      taskExpires: claim.task.expires,
+      concurrency: config.artifacts.uploadConcurrency,
+    });
+    const ctx: TaskContext = {
       taskId: this.taskId,
       runId: this.runId,
       task: claim.task,
       payload,
       worker,
       log: taskLog,
-      artifacts: new QueueArtifactPublisher({ queue: runQueue, storageType: config.artifacts.storageType, taskExpires: claim.task.expires }),
+      artifacts: this.#publisher,
       config: config.features[feature.name] ?? {},
       signal: this.#abort.signal,
+      workDir: this.#dir,
     };
+    this.#contexts.push(ctx);
+    return ctx;
   }
 
   async #execute(payload: DockerWorkerPayload, taskFeatures: TaskFeature[], taskLog: TaskLog, log: WorkerLog): Promise<Execution> {
@@ -208,12 +237,20 @@ export class TaskRun {
       const added = await feature.link?.();
       if (added) additions.push(added);
     }
-    for (const [name, path] of Object.entries(payload.cache ?? {})) {
-      // Until docker-runtime keeps cache instances, every run is a cache miss: the path starts empty.
-      taskLog.info(`cache "${name}" -> ${path}: starts empty on this worker (caches are not kept between tasks yet)`);
-    }
+    const cacheMounts = await this.#caches.acquire(payload, taskLog);
     signal.throwIfAborted();
-    const image = await runtime.ensureImage(payload.image, { log: taskLog, signal, task: claim.task, credentials: claim.credentials });
+    const image = await runtime.ensureImage(payload.image, {
+      log: taskLog,
+      signal,
+      task: claim.task,
+      credentials: this.#runQueue.credentials,
+      // Artifact images are read with the claim's credentials, so with the task's own scopes.
+      artifacts: {
+        artifactUrl: (taskId, path) => this.#runQueue.latestArtifactUrl(taskId, path),
+        findTask: (namespace) => this.#runQueue.findIndexedTask(namespace),
+      },
+    });
+    for (const ctx of this.#contexts) ctx.image = image;
     signal.throwIfAborted();
 
     const container = await runtime.createContainer({
@@ -221,7 +258,7 @@ export class TaskRun {
       command: payload.command,
       env: containerEnv({ featureEnv: Object.assign({}, ...additions.map((a) => a.env ?? {})), payload, taskId: this.taskId, runId: this.runId, worker }),
       labels: this.#labels(),
-      binds: additions.flatMap((a) => a.binds ?? []),
+      binds: [...cacheMounts, ...additions.flatMap((a) => a.binds ?? [])],
       devices: additions.flatMap((a) => a.devices ?? []),
       capAdd: additions.flatMap((a) => a.capAdd ?? []),
       extraHosts: ['localhost.localdomain:127.0.0.1', ...additions.flatMap((a) => a.extraHosts ?? [])],
@@ -261,6 +298,7 @@ export class TaskRun {
     // Canceled or shut down: the container was killed, its results are not the task's.
     if (this.#stop) throw this.#stop;
 
+    this.#purgeCaches = payload.onExitStatus?.purgeCaches?.includes(exitCode) ?? false;
     const result = { exitCode, timedOut: this.#timedOut, durationMs: Date.now() - startedAt };
     for (const feature of taskFeatures) await feature.stopped?.(result);
     return { outcome: resolutionFor(payload, exitCode, this.#timedOut), exitCode: this.#timedOut ? -1 : exitCode };

@@ -37,6 +37,7 @@ declare module 'taskcluster-client' {
     Queue: typeof TcClient;
     Object: typeof TcClient;
     Index: typeof TcClient;
+    PurgeCache: typeof TcClient;
     upload(options: UploadOptions): Promise<void>;
     slugid(): string;
     fromNow(offset: string, reference?: Date): Date;

@@ -4,7 +4,7 @@ import { createWorkerLog } from '../../log/worker-log.js';
 import { QueueClient } from '../../queue/queue-client.js';
 import { Worker } from '../../worker.js';
 import { readTaskFile } from '../../cli/task-file.js';
-import { createFeatures, createRuntime, startEmbeddedQueue } from '../compose.js';
+import { createCaches, createFeatures, createRuntime, startEmbeddedQueue, startFeatureServices, type FeatureServices } from '../compose.js';
 import { downloadArtifacts } from '../download-artifacts.js';
 import { EXIT, exitCodeFor, resultLine } from '../exit-codes.js';
 import { SetupError, identityFlags, type IdentityFlags } from './common.js';
@@ -31,7 +31,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   }
   const local = await readTaskFile(file, config);
   const embedded = await startEmbeddedQueue(config);
+  let services: FeatureServices | undefined;
   try {
+    services = await startFeatureServices(config);
+    // So a second terminal can follow the task; stdout is the task log itself.
+    services.liveLog.on('registered', ({ url }) => process.stderr.write(`Live log: ${url}\n`));
     const queue = new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.credentials });
     await queue.createTask(local.taskId, local.definition);
     let outcome: RunOutcome | undefined;
@@ -41,7 +45,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       config,
       queue,
       runtime,
-      features: createFeatures(),
+      features: createFeatures(services),
+      caches: createCaches(config),
       // The task's log is what a person running one task wants to read; the worker's own
       // records only when something is wrong, unless asked for.
       log: createWorkerLog(options.verbose ? config.logging : { ...config.logging, level: config.logging.level === 'error' ? 'error' : 'warn' }),
@@ -68,6 +73,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     process.stdout.write(`${resultLine(local.taskId, outcome)}\n`);
     return exitCodeFor(outcome);
   } finally {
+    await services?.stop();
     await embedded.stop();
   }
 }

@@ -6,7 +6,7 @@ import { WorkerRunnerProtocol } from '../../lifecycle/worker-runner-protocol.js'
 import { createWorkerLog, type WorkerLog } from '../../log/worker-log.js';
 import { QueueClient } from '../../queue/queue-client.js';
 import { Worker } from '../../worker.js';
-import { createFeatures, createRuntime, startEmbeddedQueue, type EmbeddedQueue } from '../compose.js';
+import { createCaches, createFeatures, createRuntime, startEmbeddedQueue, startFeatureServices, type EmbeddedQueue } from '../compose.js';
 import { SetupError, identityFlags, type IdentityFlags } from './common.js';
 import { removeConnection, writeConnection } from './connection-file.js';
 
@@ -43,8 +43,13 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   const say = (text: string) => (runnerMode ? process.stderr : process.stdout).write(text);
   if (protocol) await welcomed(protocol, log);
 
-  const { queue, embedded } = await connect(config, say);
-  const worker = new Worker({ config, queue, runtime, features: createFeatures(), log });
+  // Before claiming: the live log server must be up for the first task.
+  const services = await startFeatureServices(config);
+  const { queue, embedded } = await connect(config, say).catch(async (err: unknown) => {
+    await services.stop();
+    throw err;
+  });
+  const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log });
   await worker.start();
 
   const stopped = new Promise<void>((resolve) => {
@@ -82,6 +87,7 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   await stopped;
   protocol?.shutdown();
   protocol?.close();
+  await services.stop();
   if (embedded) {
     await removeConnection(config.workDir);
     await embedded.stop();

@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { Duplex, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ImageError, MalformedPayloadError, ResourceUnavailableError } from '@docker-worker/worker-contract';
+import type Dockerode from 'dockerode';
+import tar from 'tar-stream';
+
+/** How an artifact image is compressed, from its path. */
+export type Compression = 'none' | 'zstd' | 'lz4';
+
+export function compressionOf(path: string): Compression {
+  if (path.endsWith('.tar')) return 'none';
+  if (path.endsWith('.tar.zst')) return 'zstd';
+  if (path.endsWith('.tar.lz4')) return 'lz4';
+  throw new MalformedPayloadError([`payload.image.path "${path}" must end in .tar, .tar.zst or .tar.lz4`]);
+}
+
+/**
+ * The local name an artifact image is loaded under: derived from taskId and path, so two
+ * tasks naming the same artifact share it and a tarball can never overwrite another image's
+ * name (its own RepoTags are replaced).
+ */
+export function artifactImageName(taskId: string, path: string): string {
+  return `task-image-${createHash('sha256').update(`${taskId}/${path}`).digest('hex').slice(0, 32)}:latest`;
+}
+
+/** Counts and hashes the bytes going through; checks the count against the announced length. */
+class Measure extends Transform {
+  bytes = 0;
+  readonly hash = createHash('sha256');
+  constructor(private readonly expected: number | undefined, private readonly what: string) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+  override _flush(callback: TransformCallback): void {
+    if (this.expected !== undefined && this.bytes !== this.expected) {
+      callback(new ResourceUnavailableError(`${this.what} was cut short: ${this.bytes} of ${this.expected} bytes arrived`));
+      return;
+    }
+    callback();
+  }
+}
+
+/**
+ * `zstd -d` / `lz4 -d` as a stream (formats Node 20's zlib lacks), with a promise that
+ * settles when the program has exited: its output ending does not say it succeeded.
+ */
+function decompressor(compression: Exclude<Compression, 'none'>): { stream: Duplex; exited: Promise<void> } {
+  const child = spawn(compression, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stream = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', (err) => reject(new Error(`cannot run ${compression} to decompress the image (is it installed?): ${err.message}`)));
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new ImageError(`the image artifact is not valid ${compression} data: ${stderr.trim() || `exit status ${code}`}`));
+    });
+  });
+  exited.catch((err: Error) => stream.destroy(err));
+  return { stream, exited };
+}
+
+/**
+ * Rewrites a `docker save` tarball on the fly so it loads under `name` only: `manifest.json`
+ * gets `RepoTags: [name]` and `repositories` names only `name`. Everything else streams
+ * through untouched. A tarball with more than one image is refused.
+ */
+function retag(name: string): { input: tar.Extract; output: tar.Pack; done: Promise<void> } {
+  const input = tar.extract();
+  const output = tar.pack();
+  const [repository, tag] = name.split(':') as [string, string];
+  const done = new Promise<void>((resolve, reject) => {
+    input.on('entry', (header, stream, next) => {
+      const small = header.name === 'manifest.json' || header.name === 'repositories';
+      if (!small) {
+        stream.pipe(output.entry(header, next));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        try {
+          const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+          let rewritten: unknown;
+          if (header.name === 'manifest.json') {
+            const images = parsed as Array<{ RepoTags?: string[] | null }>;
+            if (images.length !== 1) throw new ImageError(`the image artifact holds ${images.length} images; a task image must hold exactly one`);
+            rewritten = [{ ...images[0], RepoTags: [name] }];
+          } else {
+            const repos = parsed as Record<string, Record<string, string>>;
+            const ids = Object.values(repos).flatMap((tags) => Object.values(tags));
+            if (new Set(ids).size > 1) throw new ImageError(`the image artifact holds ${new Set(ids).size} images; a task image must hold exactly one`);
+            rewritten = ids.length ? { [repository]: { [tag]: ids[0] } } : {};
+          }
+          const body = Buffer.from(JSON.stringify(rewritten));
+          output.entry({ ...header, size: body.length }, body, next);
+        } catch (err) {
+          reject(err);
+          input.destroy(err as Error);
+          output.destroy(err as Error);
+        }
+      });
+    });
+    input.on('finish', () => {
+      output.finalize();
+      resolve();
+    });
+    input.on('error', reject);
+  });
+  return { input, output, done };
+}
+
+/** What the engine's load stream reported. */
+async function readLoadReply(stream: Readable): Promise<void> {
+  let text = '';
+  for await (const chunk of stream) text += (chunk as Buffer).toString();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const event = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
+      if (event.error) throw new ImageError(`the Docker engine could not load the image artifact: ${event.errorDetail?.message ?? event.error}`);
+    } catch (err) {
+      if (err instanceof ImageError) throw err;
+    }
+  }
+}
+
+/**
+ * Download an image tarball and load it into the engine under `name`, streaming all the way:
+ * HTTP body → (zstd/lz4) → tar rewrite → `docker load`. Returns the sha256 of the artifact
+ * as downloaded (the chain of trust records it).
+ */
+export async function loadArtifactImage(options: {
+  docker: Dockerode;
+  url: string;
+  path: string;
+  taskId: string;
+  name: string;
+  signal: AbortSignal;
+}): Promise<{ sha256: string; bytes: number }> {
+  const { docker, url, path, taskId, name, signal } = options;
+  const compression = compressionOf(path);
+  const what = `image artifact "${path}" of task ${taskId}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, redirect: 'follow' });
+  } catch (err) {
+    throw new ResourceUnavailableError(`Could not download ${what}: ${(err as Error).message}`);
+  }
+  if (response.status === 404 || response.status === 403 || response.status === 401 || response.status === 424) {
+    throw new ImageError(`Could not download ${what}: HTTP ${response.status} (${(await response.text()).slice(0, 300)})`);
+  }
+  if (!response.ok || !response.body) throw new ResourceUnavailableError(`Could not download ${what}: HTTP ${response.status}`);
+  const length = response.headers.get('content-length');
+  const measure = new Measure(length === null ? undefined : Number(length), what);
+  const { input, output, done } = retag(name);
+  const body = Readable.fromWeb(response.body as never);
+  const unpack = compression === 'none' ? undefined : decompressor(compression);
+  const feeding = unpack ? pipeline([body, measure, unpack.stream, input], { signal }) : pipeline([body, measure, input], { signal });
+  // Whatever stops the feeding must also end what `docker load` reads, or the load waits forever.
+  feeding.catch((err: Error) => output.destroy(err));
+  const loading = docker.loadImage(output as unknown as NodeJS.ReadableStream, { quiet: true }).then((reply) => readLoadReply(reply as unknown as Readable));
+  const results = await Promise.allSettled([feeding, done, loading, unpack?.exited ?? Promise.resolve()]);
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
+  return { sha256: measure.hash.digest('hex'), bytes: measure.bytes };
+}

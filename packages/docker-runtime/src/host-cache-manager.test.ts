@@ -1,0 +1,68 @@
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostCacheManager } from './host-cache-manager.js';
+
+describe('HostCacheManager', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'dw-caches-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('gives concurrent tasks different instances and reuses the most recently used', async () => {
+    const caches = new HostCacheManager(root);
+    const a = await caches.acquire('checkouts');
+    const b = await caches.acquire('checkouts');
+    expect(a.id).not.toBe(b.id);
+    expect([a.hit, b.hit]).toEqual([false, false]);
+    await caches.release(a);
+    await new Promise((r) => setTimeout(r, 5));
+    await caches.release(b);
+    const c = await caches.acquire('checkouts');
+    expect(c).toMatchObject({ id: b.id, hit: true });
+  });
+
+  it('purges: flagged instances go when released, free ones at once, newer ones stay', async () => {
+    const caches = new HostCacheManager(root);
+    const busy = await caches.acquire('x');
+    const idle = await caches.acquire('x');
+    await writeFile(join(idle.hostPath, 'f'), 'data');
+    await caches.release(idle);
+    await caches.purge('x');
+    expect(await readdir(join(root, 'x'))).toEqual([busy.id]);
+    await caches.release(busy);
+    expect(await readdir(join(root, 'x'))).toEqual([]);
+    const old = await caches.acquire('y');
+    await new Promise((r) => setTimeout(r, 5));
+    const cut = new Date();
+    const fresh = await caches.acquire('y');
+    await caches.release(old);
+    await caches.release(fresh);
+    await caches.purge('y', cut);
+    expect((await caches.instances('y')).map((i) => i.id)).toEqual([fresh.id]);
+  });
+
+  it('survives a restart: the index is reused, unknown directories are removed', async () => {
+    const first = new HostCacheManager(root);
+    const a = await first.acquire('name/with slash');
+    await writeFile(join(a.hostPath, 'kept'), 'yes');
+    await first.release(a);
+    await mkdir(join(root, 'stray', 'orphan'), { recursive: true });
+    const second = new HostCacheManager(root);
+    const again = await second.acquire('name/with slash');
+    expect(again).toMatchObject({ id: a.id, hit: true });
+    expect(await readFile(join(again.hostPath, 'kept'), 'utf8')).toBe('yes');
+    expect(await readdir(join(root, 'stray'))).toEqual([]);
+  });
+
+  it('release with purge deletes the instance (onExitStatus.purgeCaches)', async () => {
+    const caches = new HostCacheManager(root);
+    const a = await caches.acquire('z');
+    await caches.release(a, { purge: true });
+    expect(await caches.instances('z')).toEqual([]);
+    expect((await caches.acquire('z')).hit).toBe(false);
+  });
+});

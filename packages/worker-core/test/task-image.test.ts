@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { QueueArtifactPublisher } from '../src/artifacts/queue-artifact-publisher.js';
+import { Harness, TEST_IMAGE } from './harness.js';
+
+const run = promisify(execFile);
+
+describe('task-image and indexed-image (real engine, embedded queue)', () => {
+  const h = new Harness();
+  let producer: string;
+  const made: string[] = [];
+
+  /** Publish files as artifacts of one completed "producer" task, as an image-building task would. */
+  async function publish(files: Record<string, string>): Promise<string> {
+    const taskId = await h.createTask({ image: TEST_IMAGE, maxRunTime: 60 }, { workerType: 'image-producer' });
+    const [claim] = await h.client.claimWork('test-prov/image-producer', { workerGroup: 'producers', workerId: 'p1', tasks: 1 });
+    const runQueue = h.client.forRun(taskId, claim!.runId, claim!.credentials);
+    const publisher = new QueueArtifactPublisher({ queue: runQueue, storageType: 's3', taskExpires: claim!.task.expires });
+    for (const [name, file] of Object.entries(files)) {
+      const { size } = await stat(file);
+      await publisher.upload({ name, contentType: 'application/x-tar', contentLength: size, source: () => createReadStream(file) });
+    }
+    await runQueue.reportCompleted();
+    return taskId;
+  }
+
+  beforeAll(async () => {
+    await h.start();
+    await h.startWorker({ capacity: 2 });
+    const tarball = join(h.dir, 'busybox.tar');
+    await run('docker', ['save', '-o', tarball, TEST_IMAGE]);
+    await run('zstd', ['-q', '-f', tarball, '-o', `${tarball}.zst`]);
+    await run('lz4', ['-q', '-f', tarball, `${tarball}.lz4`]);
+    // A second image (a different id), to make a tarball holding two.
+    const second = `dw-test/second-image:${Date.now()}`;
+    made.push(second);
+    const { stdout } = await run('docker', ['create', TEST_IMAGE, 'sh', '-c', 'echo second > /second']);
+    const container = stdout.trim();
+    await run('docker', ['start', '-a', container]);
+    await run('docker', ['commit', container, second]);
+    await run('docker', ['rm', container]);
+    const double = join(h.dir, 'double.tar');
+    await run('docker', ['save', '-o', double, TEST_IMAGE, second]);
+    producer = await publish({
+      'public/image.tar': tarball,
+      'public/image.tar.zst': `${tarball}.zst`,
+      'public/image.tar.lz4': `${tarball}.lz4`,
+      'private/image.tar': tarball,
+      'public/double.tar': double,
+    });
+  });
+  afterAll(async () => {
+    await h.stop();
+    const { stdout } = await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'task-image-*']);
+    for (const name of [...made, ...stdout.split('\n').filter(Boolean)]) await run('docker', ['rmi', name]).catch(() => {});
+  });
+
+  async function runWith(image: Record<string, unknown>, scopes: string[] = []) {
+    const taskId = await h.createTask({ image, command: ['sh', '-c', 'echo ran from artifact'], maxRunTime: 60 }, { scopes });
+    const status = await h.waitResolved(taskId);
+    return { status, log: await h.backingLog(taskId) };
+  }
+
+  it.each(['public/image.tar', 'public/image.tar.zst', 'public/image.tar.lz4'])('loads %s and runs the task on it', async (path) => {
+    const { status, log } = await runWith({ type: 'task-image', taskId: producer, path });
+    expect(status.state).toBe('completed');
+    expect(log).toContain(`Downloading artifact "${path}" from task ID: ${producer}.`);
+    expect(log).toMatch(/loaded: [\d.]+ MB in [\d.]+ s\. Using image ID sha256:/);
+    expect(log).toContain('ran from artifact');
+  });
+
+  it('an indexed-image finds its task through the index', async () => {
+    h.queue.index.insert('project.images.busybox.latest', producer);
+    const { status, log } = await runWith({ type: 'indexed-image', namespace: 'project.images.busybox.latest', path: 'public/image.tar.zst' });
+    expect(status.state).toBe('completed');
+    expect(log).toContain(`Index namespace "project.images.busybox.latest" points at task ${producer}`);
+  });
+
+  it('an unknown namespace fails, naming it', async () => {
+    const { status, log } = await runWith({ type: 'indexed-image', namespace: 'project.images.nothing', path: 'public/image.tar' });
+    expect(status.state).toBe('failed');
+    expect(log).toContain('Could not find a task associated with "project.images.nothing" namespace');
+  });
+
+  it('a private artifact needs queue:get-artifact:<path>', async () => {
+    const refused = await runWith({ type: 'task-image', taskId: producer, path: 'private/image.tar' });
+    expect(refused.status.state).toBe('failed');
+    expect(refused.log).toContain('needs the scope queue:get-artifact:private/image.tar');
+    const allowed = await runWith({ type: 'task-image', taskId: producer, path: 'private/image.tar' }, ['queue:get-artifact:private/*']);
+    expect(allowed.status.state).toBe('completed');
+  });
+
+  it('a tarball holding two images is refused', async () => {
+    const { status, log } = await runWith({ type: 'task-image', taskId: producer, path: 'public/double.tar' });
+    expect(status.state).toBe('failed');
+    expect(log).toContain('holds 2 images; a task image must hold exactly one');
+  });
+
+  it('a path of another format is malformed', async () => {
+    const { status, log } = await runWith({ type: 'task-image', taskId: producer, path: 'public/image.zip' });
+    expect(status.runs[0]!.reasonResolved).toBe('malformed-payload');
+    expect(log).toContain('must end in .tar, .tar.zst or .tar.lz4');
+  });
+});
