@@ -12,7 +12,9 @@ export type ExceptionReason =
   | 'malformed-payload'
   | 'resource-unavailable'
   | 'internal-error'
-  | 'intermittent-task';
+  | 'intermittent-task'
+  /** A claim held by a superseding run, resolved when the run that stood in for it ended. */
+  | 'superseded';
 
 /** The resolution worker-core sends to the queue for a run. */
 export type Resolution =

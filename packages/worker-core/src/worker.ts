@@ -184,7 +184,7 @@ export class Worker {
   }
 
   #cancelRun(taskId: string, runId: number, why: string): void {
-    for (const run of this.#runs) if (run.taskId === taskId && run.runId === runId) run.cancel(why);
+    for (const run of this.#runs) if (run.cancelRun(taskId, runId, why)) return;
   }
 
   /** After a Pulse outage a cancel message may have been lost: ask the queue about each run. */

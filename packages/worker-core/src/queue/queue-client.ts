@@ -43,6 +43,14 @@ export class QueueClient {
     return reply.tasks;
   }
 
+  /**
+   * Claims one specific run (the deprecated claimTask, which superseding still needs): the
+   * reply has the shape of a claimWork entry.
+   */
+  async claimTask(taskId: string, runId: number, request: { workerGroup: string; workerId: string }): Promise<TaskClaim> {
+    return (await this.#queue.claimTask(taskId, runId, request)) as TaskClaim;
+  }
+
   async createTask(taskId: string, definition: Partial<TaskDefinition>): Promise<TaskStatus> {
     const reply = (await this.#queue.createTask(taskId, definition)) as { status: TaskStatus };
     return reply.status;

@@ -32,6 +32,8 @@ import { Reclaimer } from './reclaimer.js';
 import { resolveRun } from './resolve-run.js';
 import { validateTask } from './validate-task.js';
 import { TaskCaches } from './task-caches.js';
+import { SupersededClaims, publishJson } from './superseded-claims.js';
+import { applySuperseding } from './superseding.js';
 import type { ClaimStore } from '../state/claim-store.js';
 
 export interface TaskRunOptions {
@@ -77,9 +79,11 @@ export function resolutionFor(payload: DockerWorkerPayload, exitCode: number, ti
 }
 
 export class TaskRun {
-  readonly taskId: string;
-  readonly runId: number;
   #options: TaskRunOptions;
+  /** The claim being executed: the one claimed, unless superseding picked another. */
+  #claim: TaskClaim;
+  /** The other claims a superseding run holds until it ends. */
+  #superseded: SupersededClaims | undefined;
   #abort = new AbortController();
   #stop: TaskCanceledError | WorkerShutdownError | undefined;
   #container: Container | undefined;
@@ -100,10 +104,29 @@ export class TaskRun {
 
   constructor(options: TaskRunOptions) {
     this.#options = options;
-    this.taskId = options.claim.status.taskId;
-    this.runId = options.claim.runId;
+    this.#claim = options.claim;
     this.#takenUntil = Date.parse(options.claim.takenUntil);
     this.#caches = new TaskCaches(options.caches);
+  }
+
+  get taskId(): string {
+    return this.#claim.status.taskId;
+  }
+
+  get runId(): number {
+    return this.#claim.runId;
+  }
+
+  /**
+   * A cancel for a run this one holds: the executed run stops; a superseded claim is only
+   * dropped (never resolved by us). False when the run is not held here.
+   */
+  cancelRun(taskId: string, runId: number, why: string): boolean {
+    if (taskId === this.taskId && runId === this.runId) {
+      this.cancel(why);
+      return true;
+    }
+    return this.#superseded?.drop(taskId, runId, why) ?? false;
   }
 
   /** The queue took the run away: stop now, upload nothing, resolve nothing. */
@@ -117,7 +140,9 @@ export class TaskRun {
   }
 
   async run(): Promise<RunOutcome> {
-    const { claim, config, worker } = this.#options;
+    const supersedingNote = await this.#supersede();
+    const { config, worker } = this.#options;
+    const claim = this.#claim;
     const log = this.#options.log.child({ taskId: this.taskId, runId: this.runId });
     const started = Date.now();
     const dir = join(config.workDir, 'runs', `${this.taskId}-${this.runId}`);
@@ -143,6 +168,7 @@ export class TaskRun {
     log.info('task run', { image: JSON.stringify(claim.task.payload?.image) });
 
     writeHeader(taskLog, this.taskId, worker);
+    if (supersedingNote) taskLog.info(supersedingNote);
     let taskFeatures: TaskFeature[] = [];
     let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: -1 };
     try {
@@ -167,11 +193,48 @@ export class TaskRun {
     await this.#removeContainer(log);
     await this.#caches.release(this.#purgeCaches).catch((err: unknown) => log.error('cache release failed', { error: err }));
     reclaimer.stop();
+    await this.#announceSuperseding(outcome, log);
     await this.#resolve(runQueue, outcome, log);
+    await this.#superseded?.resolve({ taskId: this.taskId, runId: this.runId }, outcome);
     await this.#options.claims?.remove(this.taskId, this.runId);
     await rm(dir, { recursive: true, force: true });
     log.info('task resolved', { outcome: outcome.state, reason: 'reason' in outcome ? outcome.reason : undefined });
     return outcome;
+  }
+
+  /**
+   * `payload.supersederUrl`: maybe execute another listed task instead and hold the rest
+   * (behaviour §1.9). Returns the line for the task log, if superseding was asked for.
+   */
+  async #supersede(): Promise<string | undefined> {
+    const { queue, worker, log, config } = this.#options;
+    const superseding = await applySuperseding({ claim: this.#claim, queue, worker, log, signal: this.#abort.signal });
+    if (!superseding) return undefined;
+    this.#claim = superseding.primary;
+    this.#takenUntil = Date.parse(superseding.primary.takenUntil);
+    if (superseding.others.length > 0) {
+      this.#superseded = new SupersededClaims({
+        queue,
+        log,
+        reclaimDivisor: config.task.reclaimDivisor,
+        storageType: config.artifacts.storageType,
+        claims: this.#options.claims,
+        processId: this.#options.processId,
+      });
+      await this.#superseded.hold(superseding.others);
+    }
+    return superseding.note;
+  }
+
+  /** The executed run lists the runs it stood in for, while it can still create artifacts. */
+  async #announceSuperseding(outcome: RunOutcome, log: WorkerLog): Promise<void> {
+    const runs = this.#superseded?.runs ?? [];
+    if (runs.length === 0 || (outcome.state !== 'completed' && outcome.state !== 'failed')) return;
+    try {
+      await publishJson(this.#publisherFor(this.#runQueue), 'public/supersedes.json', runs);
+    } catch (err) {
+      log.warn('supersedes.json not published', { error: err });
+    }
   }
 
   /** Store the claim with the credentials that currently work for it. */
@@ -197,21 +260,27 @@ export class TaskRun {
    * hook runs, with the raw payload minus anything of the wrong type they might read.
    */
   #featuresForInvalidPayload(taskLog: TaskLog, runQueue: RunQueue): TaskFeature[] {
-    const raw = this.#options.claim.task.payload ?? {};
+    const raw = this.#claim.task.payload ?? {};
     const payload = { ...raw, log: typeof raw.log === 'string' ? raw.log : undefined } as DockerWorkerPayload;
     return this.#options.features
       .filter((feature) => feature.defaultEnabled)
       .map((feature) => feature.forTask(this.#featureContext(feature, payload, taskLog, runQueue)));
   }
 
-  #featureContext(feature: Feature, payload: DockerWorkerPayload, taskLog: TaskLog, runQueue: RunQueue): TaskContext {
-    const { claim, config, worker } = this.#options;
+  #publisherFor(runQueue: RunQueue): QueueArtifactPublisher {
+    const { config } = this.#options;
     this.#publisher ??= new QueueArtifactPublisher({
       queue: runQueue,
       storageType: config.artifacts.storageType,
-      taskExpires: claim.task.expires,
+      taskExpires: this.#claim.task.expires,
       concurrency: config.artifacts.uploadConcurrency,
     });
+    return this.#publisher;
+  }
+
+  #featureContext(feature: Feature, payload: DockerWorkerPayload, taskLog: TaskLog, runQueue: RunQueue): TaskContext {
+    const { config, worker } = this.#options;
+    const claim = this.#claim;
     const ctx: TaskContext = {
       taskId: this.taskId,
       runId: this.runId,
@@ -219,7 +288,7 @@ export class TaskRun {
       payload,
       worker,
       log: taskLog,
-      artifacts: this.#publisher,
+      artifacts: this.#publisherFor(runQueue),
       config: config.features[feature.name] ?? {},
       signal: this.#abort.signal,
       workDir: this.#dir,
@@ -229,7 +298,8 @@ export class TaskRun {
   }
 
   async #execute(payload: DockerWorkerPayload, taskFeatures: TaskFeature[], taskLog: TaskLog, log: WorkerLog): Promise<Execution> {
-    const { claim, runtime, worker } = this.#options;
+    const { runtime, worker } = this.#options;
+    const claim = this.#claim;
     const signal = this.#abort.signal;
     const additions: ContainerAdditions[] = [];
     for (const feature of taskFeatures) {
