@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InternalError, type Container, type Feature, type RunResult, type TaskContext, type TaskFeature } from '@docker-worker/worker-contract';
+import { InternalError, Semaphore, type Container, type Feature, type RunResult, type TaskContext, type TaskFeature } from '@docker-worker/worker-contract';
 import { collectArtifact, type CollectReport, type DeclaredArtifact } from './collect-artifact.js';
-import { SpoolWindow } from './spool-window.js';
 
 /** Used when the publisher does not say how many uploads it runs at once. */
 const FALLBACK_CONCURRENCY = 4;
@@ -43,7 +42,7 @@ class ArtifactsTask implements TaskFeature {
     const spoolDir = join(this.#ctx.workDir ?? tmpdir(), `artifacts-${randomBytes(6).toString('hex')}`);
     await mkdir(spoolDir, { recursive: true });
     // Twice the upload slots: while N files upload, the next N are already read and waiting.
-    const window = new SpoolWindow(2 * (artifacts.maxConcurrentUploads ?? FALLBACK_CONCURRENCY));
+    const window = new Semaphore(2 * (artifacts.maxConcurrentUploads ?? FALLBACK_CONCURRENCY));
     let spooled = 0;
     const nextSpoolName = () => `entry-${++spooled}`;
 

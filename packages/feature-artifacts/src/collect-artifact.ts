@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InternalError, type ArtifactPublisher, type Container, type TaskLog } from '@docker-worker/worker-contract';
+import { InternalError, type ArtifactPublisher, type Container, type Semaphore, type TaskLog } from '@docker-worker/worker-contract';
 import tar from 'tar-stream';
 import { contentTypeFor } from './content-type.js';
 import { SpoolError, SpoolFile } from './spool-file.js';
-import type { SpoolWindow } from './spool-window.js';
 import { containerPath, entryArtifactName, isRegularFile, resourceKind } from './tar-entries.js';
 
 /** One `payload.artifacts` entry. */
@@ -21,7 +20,8 @@ export interface CollectOptions {
   log: TaskLog;
   /** Where entries are spooled, one file each, deleted once uploaded. */
   spoolDir: string;
-  window: SpoolWindow;
+  /** Bounds the spooled files waiting on disk across the run: reading the tar stream pauses while it is full. */
+  window: Semaphore;
   signal: AbortSignal;
   /** The artifact's expiry (the declared one, or the task's). */
   expires: string;

@@ -8,3 +8,4 @@ export { LABELS } from './labels.js';
 export { FileTaskLog } from './file-task-log.js';
 export { scopeSatisfied, missingScopes } from './scopes.js';
 export type * from './caches.js';
+export { Semaphore } from './semaphore.js';

@@ -1,11 +1,10 @@
 import type { Readable } from 'node:stream';
-import type { ArtifactErrorReason, ArtifactPublisher, UploadedArtifact, UploadRequest, UploadResult } from '@docker-worker/worker-contract';
+import { Semaphore, type ArtifactErrorReason, type ArtifactPublisher, type UploadedArtifact, type UploadRequest, type UploadResult } from '@docker-worker/worker-contract';
 import pRetry, { AbortError } from 'p-retry';
 import tc from 'taskcluster-client';
 import type { RunQueue } from '../queue/queue-client.js';
 import { ContentHasher, ContentLengthMismatchError } from './content-hasher.js';
 import { HttpStatusError, putStream } from './http-put.js';
-import { UploadLimiter } from './upload-limiter.js';
 
 export type StorageType = 's3' | 'object';
 
@@ -48,12 +47,13 @@ export interface PublisherOptions {
 export class QueueArtifactPublisher implements ArtifactPublisher {
   readonly maxConcurrentUploads: number;
   #options: PublisherOptions;
-  #limiter: UploadLimiter;
+  /** Bounds the run's concurrent uploads, so a directory of many files does not open hundreds of connections. */
+  #limiter: Semaphore;
   #uploads: UploadedArtifact[] = [];
 
   constructor(options: PublisherOptions) {
     this.#options = options;
-    this.#limiter = new UploadLimiter(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
+    this.#limiter = new Semaphore(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
     this.maxConcurrentUploads = this.#limiter.limit;
   }
 
