@@ -9,32 +9,17 @@
  * the worker process in /proc) and its CPU time. Targets: ≤ 1.1× the baseline's wall time,
  * peak RSS ≤ 150 MB.
  *
- *   node bench/livelog-throughput.mjs [--runs 3] [--mb 200]
+ *   node bench/livelog-throughput.mjs [--quick] [--runs 3] [--mb 200]
  *
  * Needs a build (`pnpm build`), a Docker engine and the test image `dw-test/busybox:latest`.
  * Not part of the test suite: timings on a shared machine are not pass/fail material.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-
-const IMAGE = 'dw-test/busybox:latest';
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(repo, 'packages/worker-core/dist/bin/worker.js');
-
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, mb: { type: 'string', default: '200' } } });
-const runs = Number(values.runs);
-const bytes = Number(values.mb) * 1024 * 1024;
-const script = `yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c ${bytes}`;
-
-if (!existsSync(bin)) {
-  console.error(`no ${bin}: run pnpm build first`);
-  process.exit(3);
-}
+import { BenchError, IMAGE, bin, interleave, nodeArgs, isMain, median, now, requireBuild, row, sampler, seconds } from './lib/common.mjs';
 
 /** Wall time of a child whose stdout goes to `wc -c`, with the byte count wc saw. */
 function timed(command, args, env, onPid) {
@@ -43,92 +28,66 @@ function timed(command, args, env, onPid) {
     let counted = '';
     wc.stdout.on('data', (chunk) => (counted += chunk));
     const wcClosed = new Promise((closed) => wc.once('close', closed));
-    const started = process.hrtime.bigint();
+    const started = now();
     const child = spawn(command, args, { stdio: ['ignore', wc.stdin, 'pipe'], env: { ...process.env, ...env } });
     // The child holds its own copy of the pipe: ours must go, or wc never sees the end.
     wc.stdin.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const sampler = onPid?.(child.pid);
+    const sampling = onPid?.(child.pid);
     child.once('error', fail);
     child.once('exit', (code) => {
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      sampler?.stop();
-      void wcClosed.then(() => done({ code, wallMs, bytes: Number(counted.trim()), stderr, ...(sampler?.result() ?? {}) }));
+      const wallMs = now() - started;
+      sampling?.stop();
+      void wcClosed.then(() => done({ code, wallMs, bytes: Number(counted.trim()), stderr, ...(sampling?.result() ?? {}) }));
     });
   });
 }
 
-/** Samples the peak RSS (VmHWM) and CPU time (utime + stime) of a process until stop(). */
-function sampler(pid) {
-  // USER_HZ, 100 on every Linux this runs on.
-  const ticksPerSecond = 100;
-  let hwmKb = 0;
-  let cpuMs = 0;
-  const sample = async () => {
-    try {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      hwmKb = Math.max(hwmKb, Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0));
-      const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-      cpuMs = ((Number(stat[11]) + Number(stat[12])) * 1000) / ticksPerSecond;
-    } catch {
-      // The process has just exited.
-    }
-  };
-  const timer = setInterval(sample, 25);
-  void sample();
-  return { stop: () => clearInterval(timer), result: () => ({ peakRssMb: hwmKb / 1024, cpuMs }) };
-}
-
-async function baseline() {
-  const r = await timed('docker', ['run', '--rm', IMAGE, 'sh', '-c', script], {});
-  if (r.code !== 0 || r.bytes !== bytes) throw new Error(`docker run: exit ${r.code}, ${r.bytes} bytes\n${r.stderr}`);
-  return r;
-}
-
-async function worker(dir) {
-  const r = await timed(process.execPath, [bin, 'run', join(dir, 'task.yml')], { DW_WORK_DIR: join(dir, 'work'), DW_WORKER_ID: 'bench-livelog' }, sampler);
-  // The task log adds the header and footer lines, and `worker run` its result line.
-  if (r.code !== 0 || r.bytes < bytes) throw new Error(`worker run: exit ${r.code}, ${r.bytes} bytes\n${r.stderr}`);
-  if (!/^Live log: https?:\/\//m.test(r.stderr)) throw new Error(`worker run printed no live log URL:\n${r.stderr}`);
-  return r;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
-
-const dir = await mkdtemp(join(tmpdir(), 'bench-livelog-'));
-try {
-  await writeFile(join(dir, 'task.yml'), JSON.stringify({ image: IMAGE, command: ['sh', '-c', script], maxRunTime: 600 }));
-  console.log(`log streaming: one task printing ${values.mb} MB; ${runs} interleaved runs after a warm-up; ${cpus().length} cores; node ${process.version}`);
-  await baseline();
-  await worker(dir);
-  const rows = [];
-  for (let i = 0; i < runs; i++) {
-    // Alternate the order, so neither side always runs on a machine the other just warmed.
-    let b;
-    let w;
-    if (i % 2 === 0) {
-      b = await baseline();
-      w = await worker(dir);
-    } else {
-      w = await worker(dir);
-      b = await baseline();
-    }
-    rows.push({ b, w });
+export async function livelog({ quick = false, mb = quick ? 100 : 200, runs = quick ? 1 : 3 } = {}) {
+  requireBuild();
+  const bytes = mb * 1024 * 1024;
+  const script = `yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c ${bytes}`;
+  const dir = await mkdtemp(join(tmpdir(), 'bench-livelog-'));
+  try {
+    await writeFile(join(dir, 'task.yml'), JSON.stringify({ image: IMAGE, command: ['sh', '-c', script], maxRunTime: 600 }));
+    const sides = {
+      baseline: async () => {
+        const r = await timed('docker', ['run', '--rm', IMAGE, 'sh', '-c', script], {});
+        if (r.code !== 0 || r.bytes !== bytes) throw new BenchError(`docker run: exit ${r.code}, ${r.bytes} bytes\n${r.stderr}`);
+        return r;
+      },
+      worker: async () => {
+        // As a person runs it: `worker run FILE`, no extra Node flags unless profiling.
+        const r = await timed(process.execPath, [...nodeArgs, bin, 'run', join(dir, 'task.yml')], { DW_WORK_DIR: join(dir, 'work'), DW_WORKER_ID: 'bench-livelog' }, sampler);
+        // The task log adds the header and footer lines, and `worker run` its result line.
+        if (r.code !== 0 || r.bytes < bytes) throw new BenchError(`worker run: exit ${r.code}, ${r.bytes} bytes\n${r.stderr}`);
+        if (!/^Live log: https?:\/\//m.test(r.stderr)) throw new BenchError(`worker run printed no live log URL:\n${r.stderr}`);
+        return r;
+      },
+    };
+    const r = await interleave(sides, runs);
+    const b = median(r.baseline.map((x) => x.wallMs));
+    const w = median(r.worker.map((x) => x.wallMs));
+    const peak = Math.max(...r.worker.map((x) => x.peakRssMb));
+    return [
+      row({
+        name: `log streaming (${mb} MB, worker run \\| wc -c)`,
+        baseline: seconds(b),
+        worker: seconds(w),
+        ratio: w / b,
+        target: '≤ 1.10×, RSS ≤ 150 MB',
+        holds: w / b <= 1.1 && peak <= 150,
+        rss: `${peak.toFixed(0)} MB`,
+        note: `${runs} interleaved pair(s); worker CPU ${seconds(median(r.worker.map((x) => x.cpuMs)))}; single ratios ${r.worker.map((x, i) => (x.wallMs / r.baseline[i].wallMs).toFixed(2)).join(', ')}`,
+      }),
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  console.log('');
-  console.log('| run | docker run \\| wc -c | worker run \\| wc -c | ratio | worker peak RSS | worker CPU |');
-  console.log('|---|---|---|---|---|---|');
-  rows.forEach(({ b, w }, i) => {
-    console.log(`| ${i + 1} | ${fmt(b.wallMs)} | ${fmt(w.wallMs)} | ${(w.wallMs / b.wallMs).toFixed(2)}× | ${w.peakRssMb.toFixed(0)} MB | ${fmt(w.cpuMs)} |`);
-  });
-  const mb = median(rows.map((r) => r.b.wallMs));
-  const mw = median(rows.map((r) => r.w.wallMs));
-  const peak = Math.max(...rows.map((r) => r.w.peakRssMb));
-  console.log(
-    `| median | ${fmt(mb)} | ${fmt(mw)} | **${(mw / mb).toFixed(2)}×** (target ≤ 1.10×) | max **${peak.toFixed(0)} MB** (target ≤ 150 MB) | ${fmt(median(rows.map((r) => r.w.cpuMs)))} |`,
-  );
-} finally {
-  await rm(dir, { recursive: true, force: true });
+}
+
+if (isMain(import.meta)) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, runs: { type: 'string' }, mb: { type: 'string' } } });
+  console.log(await livelog({ quick: values.quick, ...(values.runs && { runs: Number(values.runs) }), ...(values.mb && { mb: Number(values.mb) }) }));
 }

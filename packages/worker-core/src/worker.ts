@@ -229,8 +229,9 @@ export class Worker {
         await this.#pause(config.taskQueue.pollInterval);
         continue;
       }
-      // Purges requested before these tasks were claimed apply to the caches they are about to take.
-      if (claims.length > 0) await this.#purges?.poll();
+      // Purges requested before these tasks were claimed apply to the caches they are about to
+      // take; a task without caches takes none, so it does not wait for that round trip.
+      if (claims.some((claim) => Object.keys((claim.task.payload?.cache ?? {}) as object).length > 0)) await this.#purges?.poll();
       for (const claim of claims) this.#launch(claim);
       if (claims.length === 0 && Date.now() - asked < MIN_POLL_MS) await this.#pause(config.taskQueue.pollInterval);
     }

@@ -350,7 +350,7 @@ describe('a 1 GiB file artifact through a worker daemon (a child process, as dep
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('round-trips byte-exact (streaming sha256); the artifact adds under 64 MB to the worker\'s resident memory', async () => {
+  it('round-trips byte-exact (streaming sha256); the worker\'s peak RSS stays under 150 MB', async () => {
     const rssFile = join(dir, 'max-rss');
     // The worker serves this test's queue as it would a deployment: the queue, its storage and
     // the download are another process's memory, as they are in production.
@@ -393,16 +393,15 @@ describe('a 1 GiB file artifact through a worker daemon (a child process, as dep
     }
     const result = await exited;
     expect(result.code).toBe(0);
-    // The gate is the growth the artifact causes over the idle worker (the brief allows either
-    // measure): the absolute peak also carries the idle daemon's own ~100 MB (modules, V8's
-    // young generation), which is not this path's doing and moves with every other package.
-    // Measured here: idle about 100-108 MB, peak 130-151 MB, growth 28-45 MB (README).
+    // Two gates: the growth the artifact causes over the idle worker (this path's own cost), and
+    // the absolute peak the issue names (150 MB), which also carries the idle daemon's modules.
+    // Measured here with the bin's young-generation setting: idle about 90 MB, peak 125-130 MB.
     const maxRssKb = Number(await readFile(rssFile, 'utf8'));
     const growthMb = (maxRssKb - idleRssKb) / 1024;
     process.stdout.write(`1 GiB artifact: worker idle RSS ${(idleRssKb / 1024).toFixed(0)} MB, peak ${(maxRssKb / 1024).toFixed(0)} MB, growth ${growthMb.toFixed(0)} MB\n`);
     expect(idleRssKb).toBeGreaterThan(10 * 1024);
     expect(growthMb).toBeLessThan(64);
-    expect(maxRssKb / 1024).toBeLessThan(170);
+    expect(maxRssKb / 1024).toBeLessThan(150);
   }, 300_000);
 });
 

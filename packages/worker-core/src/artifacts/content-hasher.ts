@@ -20,17 +20,20 @@ export class ContentLengthMismatchError extends Error {
 export class ContentHasher extends Transform {
   #name: string;
   #declared: number;
-  #raw: Hash = createHash('sha256');
+  #raw: Hash | undefined;
   #decoded: Hash | undefined;
   #gunzip: Gunzip | undefined;
   #size = 0;
   #sha256: string | undefined;
   #mismatch: ContentLengthMismatchError | undefined;
 
-  constructor(name: string, declaredLength: number, options: { decodeGzip?: boolean } = {}) {
+  /** With `hash: false` only the length is checked (no sha256, no inflating): nobody needs the hash. */
+  constructor(name: string, declaredLength: number, options: { decodeGzip?: boolean; hash?: boolean } = {}) {
     super();
     this.#name = name;
     this.#declared = declaredLength;
+    if (options.hash === false) return;
+    this.#raw = createHash('sha256');
     if (options.decodeGzip) {
       const decoded = createHash('sha256');
       this.#decoded = decoded;
@@ -50,7 +53,7 @@ export class ContentHasher extends Transform {
     return this.#mismatch;
   }
 
-  /** Set once the stream has ended with exactly the declared length. */
+  /** Set once the stream has ended with exactly the declared length (when hashing). */
   get sha256(): string | undefined {
     return this.#sha256;
   }
@@ -61,7 +64,7 @@ export class ContentHasher extends Transform {
       callback((this.#mismatch = new ContentLengthMismatchError(this.#name, this.#declared, this.#size)));
       return;
     }
-    this.#raw.update(chunk);
+    this.#raw?.update(chunk);
     // Waiting for zlib to take the chunk keeps its buffer bounded (backpressure).
     if (this.#gunzip) this.#gunzip.write(chunk, () => callback(null, chunk));
     else callback(null, chunk);
@@ -74,7 +77,7 @@ export class ContentHasher extends Transform {
     }
     const gunzip = this.#gunzip;
     if (!gunzip) {
-      this.#sha256 = this.#raw.digest('hex');
+      this.#sha256 = this.#raw?.digest('hex');
       callback();
       return;
     }

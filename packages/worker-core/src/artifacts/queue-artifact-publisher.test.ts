@@ -160,7 +160,7 @@ describe('QueueArtifactPublisher retries, limits and aborts', () => {
     Object.assign(sink, { script: [], received: [], attempts: 0, peakInFlight: 0, holdMs: 0 });
   });
 
-  const publisher = (options: { concurrency?: number } = {}) =>
+  const publisher = (options: { concurrency?: number; hashContent?: boolean } = {}) =>
     new QueueArtifactPublisher({ queue: s3Queue((name) => `${sink.url}/${name}`), storageType: 's3', taskExpires: EXPIRES, minRetryDelay: 5, ...options });
   const request = (data: Buffer, name = 'public/a.bin') => ({ name, contentType: 'application/octet-stream', contentLength: data.length, source: () => Readable.from([data]) });
 
@@ -171,7 +171,15 @@ describe('QueueArtifactPublisher retries, limits and aborts', () => {
     expect(sink.attempts).toBe(4);
     expect(sink.received).toHaveLength(1);
     expect(sink.received[0]!.equals(data)).toBe(true);
-    expect(result.sha256).toBe(sha256(data));
+    expect(result?.sha256).toBe(sha256(data));
+  });
+
+  it('without hashContent uploads the same bytes but hashes nothing and lists nothing', async () => {
+    const data = randomBytes(200_000);
+    const p = publisher({ hashContent: false });
+    expect(await p.upload(request(data))).toBeUndefined();
+    expect(sink.received[0]!.equals(data)).toBe(true);
+    expect(p.uploads()).toEqual([]);
   });
 
   it('gives up after the retries', async () => {

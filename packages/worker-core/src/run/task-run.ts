@@ -274,6 +274,8 @@ export class TaskRun {
       storageType: config.artifacts.storageType,
       taskExpires: this.#claim.task.expires,
       concurrency: config.artifacts.uploadConcurrency,
+      // Only the chain of trust reads the hashes; without it they are CPU spent for nothing.
+      hashContent: (this.#claim.task.payload?.features as { chainOfTrust?: unknown } | undefined)?.chainOfTrust === true,
     });
     return this.#publisher;
   }

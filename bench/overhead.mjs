@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * Per-task overhead (DESIGN.md, performance targets): 30 sequential tasks running `true` on a
+ * local image through the daemon at capacity 1, from the first claim to the last resolution
+ * (the queue's own `started` and `resolved` times), against 30 sequential `docker run --rm` of
+ * the same image and command. Target ≤ 1.1×.
+ *
+ * The 30 tasks are created at once, so the worker goes from one to the next as fast as its
+ * claim loop allows: the span includes each claimWork round trip between tasks, as it should.
+ *
+ *   node bench/overhead.mjs [--quick] [--tasks 30] [--pairs 3]
+ */
+import { parseArgs } from 'node:util';
+import { IMAGE, interleave, isMain, median, must, now, requireBuild, row, seconds } from './lib/common.mjs';
+import { Daemon } from './lib/daemon.mjs';
+
+export async function overhead({ quick = false, tasks = 30, pairs = quick ? 1 : 3 } = {}) {
+  requireBuild();
+  const daemon = new Daemon({ name: 'overhead', capacity: 1 });
+  await daemon.start();
+  try {
+    const sides = {
+      baseline: async () => {
+        const started = now();
+        for (let i = 0; i < tasks; i++) await must('docker', ['run', '--rm', IMAGE, 'true']);
+        return { wallMs: now() - started };
+      },
+      worker: async () => {
+        await daemon.parked();
+        const ids = [];
+        for (let i = 0; i < tasks; i++) ids.push(await daemon.create({ command: ['true'] }));
+        const runs = await Promise.all(ids.map((id) => daemon.resolution(id)));
+        const first = Math.min(...runs.map((r) => Date.parse(r.started)));
+        const last = Math.max(...runs.map((r) => Date.parse(r.resolved)));
+        return { wallMs: last - first, perTaskMs: median(runs.map((r) => Date.parse(r.resolved) - Date.parse(r.started))) };
+      },
+    };
+    const r = await interleave(sides, pairs);
+    const b = median(r.baseline.map((x) => x.wallMs));
+    const w = median(r.worker.map((x) => x.wallMs));
+    return [
+      row({
+        name: `per-task overhead (${tasks} × true, capacity 1)`,
+        baseline: seconds(b),
+        worker: seconds(w),
+        ratio: w / b,
+        target: '≤ 1.10×',
+        holds: w / b <= 1.1,
+        note: `${pairs} interleaved pair(s); per task: docker run ${(b / tasks).toFixed(0)} ms, worker claim→resolved ${median(r.worker.map((x) => x.perTaskMs)).toFixed(0)} ms`,
+      }),
+    ];
+  } finally {
+    await daemon.stop();
+  }
+}
+
+if (isMain(import.meta)) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, tasks: { type: 'string' }, pairs: { type: 'string' } } });
+  const rows = await overhead({ quick: values.quick, ...(values.tasks && { tasks: Number(values.tasks) }), ...(values.pairs && { pairs: Number(values.pairs) }) });
+  console.log(rows);
+}

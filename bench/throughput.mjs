@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * Throughput (DESIGN.md, performance targets): 40 short tasks (`true`) through the daemon at
+ * capacity 4, from the first claim to the last resolution (the queue's own times), against
+ * `xargs -P4 docker run --rm` of the same 40. Target ≥ 1.0× the baseline's tasks/s.
+ *
+ *   node bench/throughput.mjs [--quick] [--tasks 40] [--pairs 3]
+ */
+import { parseArgs } from 'node:util';
+import { IMAGE, interleave, isMain, median, must, requireBuild, row } from './lib/common.mjs';
+import { Daemon } from './lib/daemon.mjs';
+
+export async function throughput({ quick = false, tasks = 40, pairs = quick ? 1 : 3 } = {}) {
+  requireBuild();
+  const daemon = new Daemon({ name: 'throughput', capacity: 4 });
+  await daemon.start();
+  try {
+    const sides = {
+      baseline: async () => {
+        const list = Array.from({ length: tasks }, (_, i) => `${i}\n`).join('');
+        const r = await must('sh', ['-c', `xargs -P4 -I{} docker run --rm ${IMAGE} true`], { stdin: list });
+        return { perSecond: tasks / (r.wallMs / 1000) };
+      },
+      worker: async () => {
+        await daemon.parked();
+        const ids = [];
+        for (let i = 0; i < tasks; i++) ids.push(await daemon.create({ command: ['true'] }));
+        const runs = await Promise.all(ids.map((id) => daemon.resolution(id)));
+        const first = Math.min(...runs.map((r) => Date.parse(r.started)));
+        const last = Math.max(...runs.map((r) => Date.parse(r.resolved)));
+        return { perSecond: tasks / ((last - first) / 1000) };
+      },
+    };
+    const r = await interleave(sides, pairs);
+    const b = median(r.baseline.map((x) => x.perSecond));
+    const w = median(r.worker.map((x) => x.perSecond));
+    return [
+      row({
+        name: `throughput (${tasks} × true, capacity 4)`,
+        baseline: `${b.toFixed(2)} tasks/s`,
+        worker: `${w.toFixed(2)} tasks/s`,
+        ratio: w / b,
+        target: '≥ 1.00×',
+        holds: w / b >= 1.0,
+        note: `${pairs} interleaved pair(s); baseline: xargs -P4 docker run --rm`,
+      }),
+    ];
+  } finally {
+    await daemon.stop();
+  }
+}
+
+if (isMain(import.meta)) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, tasks: { type: 'string' }, pairs: { type: 'string' } } });
+  console.log(await throughput({ quick: values.quick, ...(values.tasks && { tasks: Number(values.tasks) }), ...(values.pairs && { pairs: Number(values.pairs) }) }));
+}
