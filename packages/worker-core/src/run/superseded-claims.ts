@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import type { RunOutcome } from '@docker-worker/worker-contract';
 import { QueueArtifactPublisher, type StorageType } from '../artifacts/queue-artifact-publisher.js';
 import type { WorkerLog } from '../log/worker-log.js';
-import type { QueueClient, RunQueue } from '../queue/queue-client.js';
+import type { QueueClient } from '../queue/queue-client.js';
 import type { TaskClaim } from '../queue/types.js';
 import type { ClaimStore } from '../state/claim-store.js';
-import { Reclaimer } from './reclaimer.js';
+import { HeldClaim } from './held-claim.js';
 import { resolveRun } from './resolve-run.js';
 
 export interface RunRef {
@@ -23,13 +23,6 @@ export interface SupersededClaimsOptions {
   processId: string;
 }
 
-interface Held {
-  claim: TaskClaim;
-  runQueue: RunQueue;
-  reclaimer: Reclaimer;
-  takenUntil: number;
-}
-
 /**
  * The claims a superseding run holds besides the one it executes (behaviour §1.9). Each is
  * kept alive by its own reclaimer; one the queue takes away (409, a cancel) is simply dropped.
@@ -39,7 +32,7 @@ interface Held {
  */
 export class SupersededClaims {
   #options: SupersededClaimsOptions;
-  #held = new Map<string, Held>();
+  #held = new Map<string, HeldClaim>();
 
   constructor(options: SupersededClaimsOptions) {
     this.#options = options;
@@ -47,31 +40,23 @@ export class SupersededClaims {
 
   /** The runs still held, in the superseder's order. */
   get runs(): RunRef[] {
-    return [...this.#held.values()].map(({ claim }) => ({ taskId: claim.status.taskId, runId: claim.runId }));
+    return [...this.#held.values()].map(({ taskId, runId }) => ({ taskId, runId }));
   }
 
   async hold(claims: readonly TaskClaim[]): Promise<void> {
-    const { queue, log, reclaimDivisor } = this.#options;
+    const { queue, log, reclaimDivisor, claims: store, processId } = this.#options;
     for (const claim of claims) {
-      const ref = { taskId: claim.status.taskId, runId: claim.runId };
-      const runQueue = queue.forRun(ref.taskId, ref.runId, claim.credentials);
-      const reclaimer = new Reclaimer({
-        queue: runQueue,
-        takenUntil: claim.takenUntil,
-        divisor: reclaimDivisor,
+      const held: HeldClaim = new HeldClaim({
+        claim,
+        queue,
         log,
-        onLost: (why) => this.drop(ref.taskId, ref.runId, why),
-        onReclaimed: (takenUntil) => {
-          const held = this.#held.get(key(ref));
-          if (!held) return;
-          held.takenUntil = Date.parse(takenUntil);
-          this.#remember(held).catch((err: unknown) => log.warn('claim not stored', { ...ref, error: err }));
-        },
+        reclaimDivisor,
+        store,
+        processId,
+        onLost: (why) => this.drop(held.taskId, held.runId, why),
       });
-      const held: Held = { claim, runQueue, reclaimer, takenUntil: Date.parse(claim.takenUntil) };
-      this.#held.set(key(ref), held);
-      await this.#remember(held);
-      reclaimer.start();
+      this.#held.set(key(held), held);
+      await held.start();
     }
   }
 
@@ -79,10 +64,9 @@ export class SupersededClaims {
   drop(taskId: string, runId: number, why: string): boolean {
     const held = this.#held.get(key({ taskId, runId }));
     if (!held) return false;
-    held.reclaimer.stop();
-    this.#held.delete(key({ taskId, runId }));
+    this.#held.delete(key(held));
     this.#options.log.info('superseded claim dropped', { taskId, runId, reason: why });
-    void this.#options.claims?.remove(taskId, runId);
+    void held.release();
     return true;
   }
 
@@ -92,10 +76,10 @@ export class SupersededClaims {
     await Promise.all([...this.#held.values()].map((held) => this.#resolveOne(held, primary, superseded)));
   }
 
-  async #resolveOne(held: Held, primary: RunRef, superseded: boolean): Promise<void> {
+  async #resolveOne(held: HeldClaim, primary: RunRef, superseded: boolean): Promise<void> {
     const { log } = this.#options;
-    const ref = { taskId: held.claim.status.taskId, runId: held.claim.runId };
-    held.reclaimer.stop();
+    const ref = { taskId: held.taskId, runId: held.runId };
+    held.stop();
     if (superseded) {
       try {
         await this.#publishSupersededBy(held, primary);
@@ -108,22 +92,12 @@ export class SupersededClaims {
     const result = await resolveRun({ runQueue: held.runQueue, queue: this.#options.queue, resolution, takenUntil: () => held.takenUntil, log });
     log.info('superseded claim resolved', { ...ref, reason: resolution.reason, by: primary, result });
     this.#held.delete(key(ref));
-    await this.#options.claims?.remove(ref.taskId, ref.runId);
+    await held.release();
   }
 
-  async #publishSupersededBy(held: Held, primary: RunRef): Promise<void> {
+  async #publishSupersededBy(held: HeldClaim, primary: RunRef): Promise<void> {
     const publisher = new QueueArtifactPublisher({ queue: held.runQueue, storageType: this.#options.storageType, taskExpires: held.claim.task.expires });
     await publishJson(publisher, 'public/superseded-by.json', { taskId: primary.taskId, runId: primary.runId });
-  }
-
-  async #remember(held: Held): Promise<void> {
-    await this.#options.claims?.save({
-      taskId: held.claim.status.taskId,
-      runId: held.claim.runId,
-      takenUntil: new Date(held.takenUntil).toJSON(),
-      credentials: held.runQueue.credentials,
-      processId: this.#options.processId,
-    });
   }
 }
 

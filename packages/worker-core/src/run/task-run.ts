@@ -28,7 +28,7 @@ import type { QueueClient, RunQueue } from '../queue/queue-client.js';
 import type { TaskClaim } from '../queue/types.js';
 import { containerEnv } from './container-env.js';
 import { writeFooter, writeHeader } from './header.js';
-import { Reclaimer } from './reclaimer.js';
+import { HeldClaim } from './held-claim.js';
 import { resolveRun } from './resolve-run.js';
 import { validateTask } from './validate-task.js';
 import { TaskCaches } from './task-caches.js';
@@ -89,12 +89,10 @@ export class TaskRun {
   #container: Container | undefined;
   #timedOut = false;
   #caches: TaskCaches;
-  /** Calls about this run, with the claim's current credentials (set when the run starts). */
-  #runQueue!: RunQueue;
+  /** The executed claim, held (reclaimed, stored) from when the run starts. */
+  #held!: HeldClaim;
   /** Set when the exit code is in `onExitStatus.purgeCaches`. */
   #purgeCaches = false;
-  /** The claim's current expiry, moved on by each reclaim. */
-  #takenUntil: number;
   /** One publisher for the whole run: it bounds the run's concurrent uploads and lists them all. */
   #publisher: QueueArtifactPublisher | undefined;
   /** The run's work directory (removed at the end), where features spool files. */
@@ -105,7 +103,6 @@ export class TaskRun {
   constructor(options: TaskRunOptions) {
     this.#options = options;
     this.#claim = options.claim;
-    this.#takenUntil = Date.parse(options.claim.takenUntil);
     this.#caches = new TaskCaches(options.caches);
   }
 
@@ -150,21 +147,17 @@ export class TaskRun {
     this.#dir = dir;
     const taskLog = new FileTaskLog(join(dir, 'task.log'));
     this.#options.onLogOpened?.(taskLog);
-    const runQueue = this.#options.queue.forRun(this.taskId, this.runId, claim.credentials);
-    this.#runQueue = runQueue;
-    await this.#remember(runQueue, claim.takenUntil);
-    const reclaimer = new Reclaimer({
-      queue: runQueue,
-      takenUntil: claim.takenUntil,
-      divisor: config.task.reclaimDivisor,
+    this.#held = new HeldClaim({
+      claim,
+      queue: this.#options.queue,
       log,
+      reclaimDivisor: config.task.reclaimDivisor,
+      store: this.#options.claims,
+      processId: this.#options.processId,
       onLost: (why) => this.cancel(why),
-      onReclaimed: (takenUntil) => {
-        this.#takenUntil = Date.parse(takenUntil);
-        this.#remember(runQueue, takenUntil).catch((err: unknown) => log.warn('claim not stored', { error: err }));
-      },
     });
-    reclaimer.start();
+    const runQueue = this.#held.runQueue;
+    await this.#held.start();
     log.info('task run', { image: JSON.stringify(claim.task.payload?.image) });
 
     writeHeader(taskLog, this.taskId, worker);
@@ -192,11 +185,11 @@ export class TaskRun {
     const outcome = await this.#killed(taskFeatures, execution.outcome, log);
     await this.#removeContainer(log);
     await this.#caches.release(this.#purgeCaches).catch((err: unknown) => log.error('cache release failed', { error: err }));
-    reclaimer.stop();
+    this.#held.stop();
     await this.#announceSuperseding(outcome, log);
     await this.#resolve(runQueue, outcome, log);
     await this.#superseded?.resolve({ taskId: this.taskId, runId: this.runId }, outcome);
-    await this.#options.claims?.remove(this.taskId, this.runId);
+    await this.#held.release();
     await rm(dir, { recursive: true, force: true });
     log.info('task resolved', { outcome: outcome.state, reason: 'reason' in outcome ? outcome.reason : undefined });
     return outcome;
@@ -211,7 +204,6 @@ export class TaskRun {
     const superseding = await applySuperseding({ claim: this.#claim, queue, worker, log, signal: this.#abort.signal });
     if (!superseding) return undefined;
     this.#claim = superseding.primary;
-    this.#takenUntil = Date.parse(superseding.primary.takenUntil);
     if (superseding.others.length > 0) {
       this.#superseded = new SupersededClaims({
         queue,
@@ -231,21 +223,10 @@ export class TaskRun {
     const runs = this.#superseded?.runs ?? [];
     if (runs.length === 0 || (outcome.state !== 'completed' && outcome.state !== 'failed')) return;
     try {
-      await publishJson(this.#publisherFor(this.#runQueue), 'public/supersedes.json', runs);
+      await publishJson(this.#publisherFor(this.#held.runQueue), 'public/supersedes.json', runs);
     } catch (err) {
       log.warn('supersedes.json not published', { error: err });
     }
-  }
-
-  /** Store the claim with the credentials that currently work for it. */
-  async #remember(runQueue: RunQueue, takenUntil: string): Promise<void> {
-    await this.#options.claims?.save({
-      taskId: this.taskId,
-      runId: this.runId,
-      takenUntil,
-      credentials: runQueue.credentials,
-      processId: this.#options.processId,
-    });
   }
 
   #halt(reason: TaskCanceledError | WorkerShutdownError): void {
@@ -315,11 +296,11 @@ export class TaskRun {
       log: taskLog,
       signal,
       task: claim.task,
-      credentials: this.#runQueue.credentials,
+      credentials: this.#held.runQueue.credentials,
       // Artifact images are read with the claim's credentials, so with the task's own scopes.
       artifacts: {
-        artifactUrl: (taskId, path) => this.#runQueue.latestArtifactUrl(taskId, path),
-        findTask: (namespace) => this.#runQueue.findIndexedTask(namespace),
+        artifactUrl: (taskId, path) => this.#held.runQueue.latestArtifactUrl(taskId, path),
+        findTask: (namespace) => this.#held.runQueue.findIndexedTask(namespace),
       },
     });
     for (const ctx of this.#contexts) ctx.image = image;
@@ -430,7 +411,7 @@ export class TaskRun {
 
   async #resolve(runQueue: RunQueue, outcome: RunOutcome, log: WorkerLog): Promise<void> {
     if (outcome.state === 'canceled') return;
-    await resolveRun({ runQueue, queue: this.#options.queue, resolution: outcome, takenUntil: () => this.#takenUntil, log });
+    await resolveRun({ runQueue, queue: this.#options.queue, resolution: outcome, takenUntil: () => this.#held.takenUntil, log });
   }
 
 }
