@@ -49,6 +49,11 @@ export interface Feature {
   /** Artifact names a payload may not declare itself. */
   readonly reservedArtifacts?: string[];
   /**
+   * The feature reads the run's upload hashes (`ctx.artifacts.uploads()`). A run hashes its
+   * uploads only when an enabled feature says so: otherwise it is CPU spent for nothing.
+   */
+  readonly readsUploadHashes?: boolean;
+  /**
    * Why this host cannot offer the feature, or undefined when it can. `config` is the worker
    * config section named after the feature (`features.<name>`, `{}` when absent). The worker
    * calls it at start-up and refuses to start when it returns a reason, so a feature whose

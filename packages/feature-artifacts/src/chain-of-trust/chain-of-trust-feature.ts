@@ -102,6 +102,8 @@ export const chainOfTrustFeature: Feature = {
   name: 'chainOfTrust',
   defaultEnabled: false,
   reservedArtifacts: [CERTIFIED_LOG, CHAIN_OF_TRUST, CHAIN_OF_TRUST_SIGNATURE],
+  // chain-of-trust.json lists every artifact's sha256.
+  readsUploadHashes: true,
   /** With a key file configured, the worker starts only if it holds a usable ed25519 key. */
   async checkHost(_worker: WorkerIdentity, config?: Record<string, unknown>): Promise<string | undefined> {
     const location = keyLocation(config);

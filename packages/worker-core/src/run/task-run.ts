@@ -95,6 +95,8 @@ export class TaskRun {
   #purgeCaches = false;
   /** One publisher for the whole run: it bounds the run's concurrent uploads and lists them all. */
   #publisher: QueueArtifactPublisher | undefined;
+  /** Whether an enabled feature reads the uploads' hashes (the chain of trust). */
+  #hashUploads = false;
   /** The run's work directory (removed at the end), where features spool files. */
   #dir: string | undefined;
   /** Every feature context handed out, so the resolved image can be added to them. */
@@ -169,6 +171,7 @@ export class TaskRun {
         allowPrivileged: config.dockerConfig.allowPrivileged,
         switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
       });
+      this.#hashUploads = features.some((feature) => feature.readsUploadHashes === true);
       taskFeatures = features.map((feature) => feature.forTask(this.#featureContext(feature, payload, taskLog, runQueue)));
       execution = await this.#execute(payload, taskFeatures, taskLog, log);
     } catch (err) {
@@ -255,8 +258,7 @@ export class TaskRun {
       storageType: config.artifacts.storageType,
       taskExpires: this.#claim.task.expires,
       concurrency: config.artifacts.uploadConcurrency,
-      // Only the chain of trust reads the hashes; without it they are CPU spent for nothing.
-      hashContent: (this.#claim.task.payload?.features as { chainOfTrust?: unknown } | undefined)?.chainOfTrust === true,
+      hashContent: this.#hashUploads,
     });
     return this.#publisher;
   }
