@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { DeployError } from './errors.js';
+import { AMI_ID } from './variables.js';
 
 export interface BaseImageRecord {
   /** Image id by region, e.g. `{"us-west-2": "ami-0123456789abcdef0"}`. */
@@ -63,7 +64,7 @@ export async function readBaseImageRecord(path: string): Promise<BaseImageRecord
 /** The base image an app build starts from: `--source-image`, else the recorded one of the region. */
 export async function baseImageFor(region: string, recordPath: string, override?: string): Promise<string> {
   if (override) {
-    if (!/^ami-[0-9a-f]{8,17}$/.test(override)) throw new DeployError(`--source-image ${override} is not an AMI id (ami-0123456789abcdef0)`, 2);
+    if (!new RegExp(AMI_ID).test(override)) throw new DeployError(`--source-image ${override} is not an AMI id (ami-0123456789abcdef0)`, 2);
     return override;
   }
   const record = await readBaseImageRecord(recordPath);

@@ -1,7 +1,7 @@
 /** The `dw-deploy` command. */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { join, resolve } from 'node:path';
-import { build, IMAGE_KINDS, validate, type ImageKind } from './build.js';
+import { appDir, build, IMAGE_KINDS, validate, type ImageKind } from './build.js';
 import { configure, type Ask } from './configure.js';
 import { loadDeployConfig } from './deploy-config.js';
 import { DeployError } from './errors.js';
@@ -107,7 +107,7 @@ function program(ctx: CliContext): Command {
     .option('--package <name>', 'the workspace package to pack', WORKER_PACKAGE)
     .action(async (options: { out?: string; package: string }) => {
       const p = paths();
-      const out = options.out ? resolve(ctx.cwd, options.out) : join(p.targetDir, 'app', `${PACK_ROOT}.tgz`);
+      const out = options.out ? resolve(ctx.cwd, options.out) : join(appDir(p), `${PACK_ROOT}.tgz`);
       await packWorker({ repoDir: p.repoDir, out, packageName: options.package, env: ctx.env, output: ctx });
       ctx.stdout(`packed ${options.package} into ${out}`);
     });

@@ -7,6 +7,7 @@ import promptsLib from 'prompts';
 import {
   checkValue,
   defaults,
+  parseSetValue,
   parseSets,
   readDeployFile,
   readJsonValues,
@@ -17,10 +18,11 @@ import {
 } from './deploy-config.js';
 import { DeployError } from './errors.js';
 import type { Output } from './process.js';
+import { KEY_FILES } from './render.js';
 import { VARIABLES, type Variable } from './variables.js';
 
 /** Variables holding a local file path: made absolute at configure time, so they mean the same from any folder. */
-const PATH_VARIABLES = ['keys.signingKey', 'tls.certificate', 'tls.key'];
+const PATH_VARIABLES = KEY_FILES.map((key) => key.variable);
 
 /** The subset of the prompts library dw-deploy uses; tests may pass their own. */
 export type Ask = (questions: promptsLib.PromptObject[], options?: promptsLib.Options) => Promise<Record<string, unknown>>;
@@ -93,14 +95,16 @@ function question(variable: Variable, current: unknown): promptsLib.PromptObject
       initial: index >= 0 ? index : 0,
     };
   }
-  const integer = schema.type === 'integer';
   return {
     type: 'text',
     name: variable.key,
     message: variable.example ? `${message} (e.g. ${variable.example})` : message,
     initial: current === undefined ? '' : String(current),
-    validate: (input: string) => checkValue(variable.key, integer && /^-?[0-9]+$/.test(input.trim()) ? Number(input.trim()) : input),
-    format: (input: string) => (integer && /^-?[0-9]+$/.test(input.trim()) ? Number(input.trim()) : input.trim()),
+    validate: (input: string) => checkValue(variable.key, parseSetValue(variable.key, input)),
+    format: (input: string) => {
+      const value = parseSetValue(variable.key, input);
+      return typeof value === 'string' ? value.trim() : value;
+    },
   };
 }
 

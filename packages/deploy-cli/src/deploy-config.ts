@@ -124,6 +124,10 @@ function keyOf(error: ErrorObject): string {
   return error.instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
 }
 
+function requiredProblem(variable: Variable): string {
+  return `${variable.key} is required: ${variable.description}${variable.example ? ` (e.g. ${variable.example})` : ''}`;
+}
+
 function problemOf(error: ErrorObject, flat: Record<string, unknown>): string | undefined {
   const at = keyOf(error);
   const value = flat[at];
@@ -136,7 +140,7 @@ function problemOf(error: ErrorObject, flat: Record<string, unknown>): string | 
         // A whole group is missing: each of its variables is reported on its own.
         return undefined;
       }
-      return `${key} is required: ${missing.description}${missing.example ? ` (e.g. ${missing.example})` : ''}`;
+      return requiredProblem(missing);
     }
     case 'additionalProperties': {
       const key = at ? `${at}.${String(error.params.additionalProperty)}` : String(error.params.additionalProperty);
@@ -193,7 +197,7 @@ export function validateValues(flat: Record<string, unknown>): Validation {
       const group = [keyOf(error), String(error.params.missingProperty)].filter(Boolean).join('.');
       if (findVariable(group)) continue;
       for (const variable of VARIABLES.filter((v) => v.key.startsWith(`${group}.`) && !(v.key in flat))) {
-        problems.push(`${variable.key} is required: ${variable.description}${variable.example ? ` (e.g. ${variable.example})` : ''}`);
+        problems.push(requiredProblem(variable));
       }
     }
     return { ok: false, problems: [...problems, ...crossProblems(flat as Values)] };

@@ -36,9 +36,14 @@ export function requirePacker(env: NodeJS.ProcessEnv): string {
   return requireExecutable('packer', env, PACKER_HINT);
 }
 
+/** One single-quoted POSIX shell word. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** A command line as one could paste it into a POSIX shell. */
 export function shellLine(command: readonly string[]): string {
-  return command.map((word) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return command.map((word) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : shellQuote(word))).join(' ');
 }
 
 export interface Output {

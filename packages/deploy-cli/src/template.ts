@@ -7,12 +7,13 @@
  * through untouched: packer's `{{timestamp}}` and `{{user `x`}}`, Go templates' `{{.Name}}`.
  */
 import type { Value } from './deploy-config.js';
+import { shellQuote } from './process.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?:\|\s*([A-Za-z]+)\s*)?\}\}/g;
 
 const FILTERS: Record<string, (value: Value) => string> = {
   json: (value) => JSON.stringify(value),
-  shell: (value) => `'${String(value).replace(/'/g, `'\\''`)}'`,
+  shell: (value) => shellQuote(String(value)),
 };
 
 export interface RenderResult {

@@ -11,6 +11,8 @@ const IDENTIFIER = '^[a-zA-Z0-9-_]{1,38}$';
 /** Taskcluster's pattern for a worker type. */
 const WORKER_TYPE = '^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$';
 const AWS_REGION = '[a-z]{2}(-gov)?-[a-z]+-[0-9]';
+/** An AMI id. */
+export const AMI_ID = '^ami-[0-9a-f]{8,17}$';
 
 export type VariableSchema =
   | { type: 'string'; enum?: readonly string[]; pattern?: string; minLength?: number }
@@ -186,7 +188,7 @@ export const VARIABLES: readonly Variable[] = [
   {
     key: 'aws.sourceImage',
     description: 'Source image (AMI id) of the base build: a stock Ubuntu 24.04 (or Debian 12) image of aws.region',
-    schema: { type: 'string', pattern: '^ami-[0-9a-f]{8,17}$' },
+    schema: { type: 'string', pattern: AMI_ID },
     example: 'ami-0123456789abcdef0',
   },
   {
