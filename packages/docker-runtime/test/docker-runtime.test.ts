@@ -8,7 +8,7 @@ import { ImageError, InternalError, MalformedPayloadError, ResourceUnavailableEr
 import { MemoryTaskLog } from '@docker-worker/worker-contract/testing';
 import Dockerode from 'dockerode';
 import { DockerRuntime } from '../src/index.js';
-import { collect, imageContext, push, removeTag, TEST_IMAGE, uniqueId } from './helpers.js';
+import { collect, imageContext, push, pushCommittedImage, removeTag, TEST_IMAGE, uniqueId } from './helpers.js';
 import { LocalRegistry } from './registry.js';
 
 const TIMEOUT = 60_000;
@@ -229,17 +229,7 @@ describe('DockerRuntime on a real engine', () => {
     const tag = uniqueId();
     const name = `${repository}:${tag}`;
     madeImages.push(name);
-    const maker = await docker.createContainer({
-      Image: TEST_IMAGE,
-      Cmd: ['sh', '-c', `echo ${tag} > /unique; head -c 300000 /dev/urandom > /random.bin`],
-      Labels: labels,
-    });
-    await maker.start();
-    await maker.wait();
-    await maker.commit({ repo: repository, tag });
-    await maker.remove({ force: true });
-    await push(docker, name, repository, tag);
-    await removeTag(docker, name);
+    await pushCommittedImage(docker, repository, tag, `echo ${tag} > /unique; head -c 300000 /dev/urandom > /random.bin`, labels);
 
     const log = new MemoryTaskLog();
     const resolved = await runtime.ensureImage(name, imageContext(log));

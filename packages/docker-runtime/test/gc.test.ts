@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { DockerRuntime } from '../src/index.js';
-import { imageContext, push, removeTag, TEST_IMAGE, uniqueId } from './helpers.js';
+import { imageContext, pushCommittedImage, removeTag, TEST_IMAGE, uniqueId } from './helpers.js';
 import { LocalRegistry } from './registry.js';
 
 const TIMEOUT = 120_000;
@@ -31,13 +31,7 @@ describe('garbage collection of pulled images (real engine and registry)', () =>
     const tag = uniqueId();
     const name = `${repository}:${tag}`;
     made.push(name);
-    const maker = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['sh', '-c', `echo ${tag} > /unique`], Labels: labels });
-    await maker.start();
-    await maker.wait();
-    await maker.commit({ repo: repository, tag });
-    await maker.remove({ force: true });
-    await push(docker, name, repository, tag);
-    await removeTag(docker, name);
+    await pushCommittedImage(docker, repository, tag, `echo ${tag} > /unique`, labels);
     return name;
   }
 

@@ -47,3 +47,18 @@ export async function removeTag(docker: Dockerode, name: string): Promise<void> 
       if (err.statusCode !== 404) throw err;
     });
 }
+
+/**
+ * Commit a container of TEST_IMAGE that ran `script` as `repository:tag`, push it and drop the
+ * local tag: an image with a layer of its own that only the registry has.
+ */
+export async function pushCommittedImage(docker: Dockerode, repository: string, tag: string, script: string, labels: Record<string, string>): Promise<void> {
+  const name = `${repository}:${tag}`;
+  const maker = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['sh', '-c', script], Labels: labels });
+  await maker.start();
+  await maker.wait();
+  await maker.commit({ repo: repository, tag });
+  await maker.remove({ force: true });
+  await push(docker, name, repository, tag);
+  await removeTag(docker, name);
+}

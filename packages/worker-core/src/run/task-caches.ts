@@ -4,7 +4,6 @@ import type { Bind, CacheInstance, CacheManager, DockerWorkerPayload, TaskLog } 
 export class TaskCaches {
   #manager: CacheManager | undefined;
   #held: CacheInstance[] = [];
-  #mounts: Bind[] = [];
 
   constructor(manager: CacheManager | undefined) {
     this.#manager = manager;
@@ -15,6 +14,7 @@ export class TaskCaches {
    * cache manager (a runtime that keeps none) every mount starts empty, and the log says so.
    */
   async acquire(payload: DockerWorkerPayload, log: TaskLog): Promise<Bind[]> {
+    const mounts: Bind[] = [];
     for (const [name, containerPath] of Object.entries(payload.cache ?? {})) {
       if (!this.#manager) {
         log.info(`using cache "${name}" -> ${containerPath}: starts empty (this worker keeps no caches)`);
@@ -22,10 +22,10 @@ export class TaskCaches {
       }
       const instance = await this.#manager.acquire(name);
       this.#held.push(instance);
-      this.#mounts.push({ hostPath: instance.hostPath, containerPath });
+      mounts.push({ hostPath: instance.hostPath, containerPath });
       log.info(`using cache "${name}" -> ${containerPath} (instance ${instance.id}, ${instance.hit ? 'reused' : 'new'})`);
     }
-    return this.#mounts;
+    return mounts;
   }
 
   /** Give every instance back; `purge` (an `onExitStatus.purgeCaches` exit code) deletes them. */
