@@ -11,8 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { IMAGE, interleave, isMain, median, requireBuild, row, sleep } from './lib/common.mjs';
+import { IMAGE, interleave, main, median, requireBuild, row, sleep } from './lib/common.mjs';
 import { Daemon, slugid, StartEvents } from './lib/daemon.mjs';
 
 const TASK_ID_LABEL = 'org.taskcluster.docker-worker.task-id';
@@ -66,7 +65,4 @@ export async function claimLatency({ quick = false, samples = quick ? 5 : 10 } =
   }
 }
 
-if (isMain(import.meta)) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, samples: { type: 'string' } } });
-  console.log(await claimLatency({ quick: values.quick, ...(values.samples && { samples: Number(values.samples) }) }));
-}
+await main(import.meta, claimLatency, ['samples']);

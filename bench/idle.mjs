@@ -8,8 +8,7 @@
  *
  *   node bench/idle.mjs [--quick] [--seconds 60]
  */
-import { parseArgs } from 'node:util';
-import { cpuMs, isMain, requireBuild, row, sleep } from './lib/common.mjs';
+import { cpuMs, main, requireBuild, row, sleep } from './lib/common.mjs';
 import { Daemon } from './lib/daemon.mjs';
 import { readFile } from 'node:fs/promises';
 
@@ -40,7 +39,4 @@ export async function idle({ quick = false, seconds = quick ? 30 : 60 } = {}) {
   }
 }
 
-if (isMain(import.meta)) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, seconds: { type: 'string' } } });
-  console.log(await idle({ quick: values.quick, ...(values.seconds && { seconds: Number(values.seconds) }) }));
-}
+await main(import.meta, idle, ['seconds']);

@@ -18,8 +18,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { BenchError, IMAGE, bin, interleave, nodeArgs, isMain, median, now, requireBuild, row, sampler, seconds } from './lib/common.mjs';
+import { BenchError, IMAGE, bin, interleave, nodeArgs, main, median, now, requireBuild, row, sampler, seconds } from './lib/common.mjs';
 
 /** Wall time of a child whose stdout goes to `wc -c`, with the byte count wc saw. */
 function timed(command, args, env, onPid) {
@@ -87,7 +86,4 @@ export async function livelog({ quick = false, mb = quick ? 100 : 200, runs = qu
   }
 }
 
-if (isMain(import.meta)) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, runs: { type: 'string' }, mb: { type: 'string' } } });
-  console.log(await livelog({ quick: values.quick, ...(values.runs && { runs: Number(values.runs) }), ...(values.mb && { mb: Number(values.mb) }) }));
-}
+await main(import.meta, livelog, ['runs', 'mb']);

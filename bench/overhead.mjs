@@ -10,8 +10,7 @@
  *
  *   node bench/overhead.mjs [--quick] [--tasks 30] [--pairs 3]
  */
-import { parseArgs } from 'node:util';
-import { IMAGE, interleave, isMain, median, must, now, requireBuild, row, seconds } from './lib/common.mjs';
+import { IMAGE, interleave, main, median, must, now, requireBuild, row, seconds } from './lib/common.mjs';
 import { Daemon } from './lib/daemon.mjs';
 
 export async function overhead({ quick = false, tasks = 30, pairs = quick ? 1 : 3 } = {}) {
@@ -26,13 +25,8 @@ export async function overhead({ quick = false, tasks = 30, pairs = quick ? 1 : 
         return { wallMs: now() - started };
       },
       worker: async () => {
-        await daemon.parked();
-        const ids = [];
-        for (let i = 0; i < tasks; i++) ids.push(await daemon.create({ command: ['true'] }));
-        const runs = await Promise.all(ids.map((id) => daemon.resolution(id)));
-        const first = Math.min(...runs.map((r) => Date.parse(r.started)));
-        const last = Math.max(...runs.map((r) => Date.parse(r.resolved)));
-        return { wallMs: last - first, perTaskMs: median(runs.map((r) => Date.parse(r.resolved) - Date.parse(r.started))) };
+        const { runs, spanMs } = await daemon.batch({ command: ['true'] }, tasks);
+        return { wallMs: spanMs, perTaskMs: median(runs.map((r) => Date.parse(r.resolved) - Date.parse(r.started))) };
       },
     };
     const r = await interleave(sides, pairs);
@@ -54,8 +48,4 @@ export async function overhead({ quick = false, tasks = 30, pairs = quick ? 1 : 
   }
 }
 
-if (isMain(import.meta)) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, tasks: { type: 'string' }, pairs: { type: 'string' } } });
-  const rows = await overhead({ quick: values.quick, ...(values.tasks && { tasks: Number(values.tasks) }), ...(values.pairs && { pairs: Number(values.pairs) }) });
-  console.log(rows);
-}
+await main(import.meta, overhead, ['tasks', 'pairs']);

@@ -6,8 +6,7 @@
  *
  *   node bench/throughput.mjs [--quick] [--tasks 40] [--pairs 3]
  */
-import { parseArgs } from 'node:util';
-import { IMAGE, interleave, isMain, median, must, requireBuild, row } from './lib/common.mjs';
+import { IMAGE, interleave, main, median, must, requireBuild, row } from './lib/common.mjs';
 import { Daemon } from './lib/daemon.mjs';
 
 export async function throughput({ quick = false, tasks = 40, pairs = quick ? 1 : 3 } = {}) {
@@ -22,13 +21,8 @@ export async function throughput({ quick = false, tasks = 40, pairs = quick ? 1 
         return { perSecond: tasks / (r.wallMs / 1000) };
       },
       worker: async () => {
-        await daemon.parked();
-        const ids = [];
-        for (let i = 0; i < tasks; i++) ids.push(await daemon.create({ command: ['true'] }));
-        const runs = await Promise.all(ids.map((id) => daemon.resolution(id)));
-        const first = Math.min(...runs.map((r) => Date.parse(r.started)));
-        const last = Math.max(...runs.map((r) => Date.parse(r.resolved)));
-        return { perSecond: tasks / ((last - first) / 1000) };
+        const { spanMs } = await daemon.batch({ command: ['true'] }, tasks);
+        return { perSecond: tasks / (spanMs / 1000) };
       },
     };
     const r = await interleave(sides, pairs);
@@ -50,7 +44,4 @@ export async function throughput({ quick = false, tasks = 40, pairs = quick ? 1 
   }
 }
 
-if (isMain(import.meta)) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, tasks: { type: 'string' }, pairs: { type: 'string' } } });
-  console.log(await throughput({ quick: values.quick, ...(values.tasks && { tasks: Number(values.tasks) }), ...(values.pairs && { pairs: Number(values.pairs) }) }));
-}
+await main(import.meta, throughput, ['tasks', 'pairs']);

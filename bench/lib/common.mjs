@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export const IMAGE = 'dw-test/busybox:latest';
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -113,7 +114,14 @@ export function row({ name, baseline, worker, ratio, target, holds, rss, note })
   return { name, baseline: baseline ?? '—', worker, ratio: ratio ?? '—', target: target ?? '—', holds, rss: rss ?? '—', note: note ?? '' };
 }
 
-/** Parses `--runs N` style options shared by the stand-alone entry points. */
-export function isMain(meta) {
-  return process.argv[1] && resolve(process.argv[1]) === fileURLToPath(meta.url);
+/**
+ * The stand-alone entry point of a benchmark: when `meta` is the script being run, calls `bench`
+ * with `--quick` and the numeric options named in `numbers` (`--runs N` style) and prints its rows.
+ */
+export async function main(meta, bench, numbers) {
+  if (!process.argv[1] || resolve(process.argv[1]) !== fileURLToPath(meta.url)) return;
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, ...Object.fromEntries(numbers.map((n) => [n, { type: 'string' }])) } });
+  const options = { quick: values.quick };
+  for (const n of numbers) if (values[n]) options[n] = Number(values[n]);
+  console.log(await bench(options));
 }

@@ -88,12 +88,12 @@ export class Daemon {
     }
   }
 
-  /** createTask of a docker-worker payload on this daemon's task queue; returns the taskId. */
-  async create(payload, taskId = slugid()) {
+  /** createTask of a docker-worker payload on this daemon's task queue (or `workerType`'s); returns the taskId. */
+  async create(payload, taskId = slugid(), workerType = this.workerType) {
     const at = Date.now();
     await this.client.createTask(taskId, {
       provisionerId: 'bench',
-      workerType: this.workerType,
+      workerType,
       schedulerId: '-',
       taskGroupId: taskId,
       dependencies: [],
@@ -111,6 +111,21 @@ export class Daemon {
       extra: {},
     });
     return taskId;
+  }
+
+  /**
+   * Once the daemon is idle, creates `count` tasks of `payload` at once and waits for them all;
+   * returns their last runs and the span from the first claim to the last resolution (the
+   * queue's own `started` and `resolved` times).
+   */
+  async batch(payload, count) {
+    await this.parked();
+    const ids = [];
+    for (let i = 0; i < count; i++) ids.push(await this.create(payload));
+    const runs = await Promise.all(ids.map((id) => this.resolution(id)));
+    const first = Math.min(...runs.map((r) => Date.parse(r.started)));
+    const last = Math.max(...runs.map((r) => Date.parse(r.resolved)));
+    return { runs, spanMs: last - first };
   }
 
   /** Resolves when the task is resolved; throws unless it completed. */
