@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { Feature, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
 import { CompressedLog } from './compressed-log.js';
 
@@ -20,7 +19,6 @@ class BulkLogTask implements TaskFeature {
   constructor(ctx: TaskContext) {
     this.#ctx = ctx;
     this.#compressed = CompressedLog.of(ctx.log);
-    this.#compressed.acquire();
   }
 
   async link(): Promise<void> {
@@ -30,14 +28,7 @@ class BulkLogTask implements TaskFeature {
   async killed(outcome: RunOutcome): Promise<void> {
     try {
       if (outcome.state === 'canceled') return;
-      const size = await this.#compressed.finished();
-      const path = this.#compressed.path;
-      await this.#ctx.artifacts.upload({
-        name: BULK_LOG,
-        contentType: BULK_LOG_CONTENT_TYPE,
-        contentLength: size,
-        source: () => createReadStream(path),
-      });
+      await this.#compressed.upload(this.#ctx.artifacts, { name: BULK_LOG, contentType: BULK_LOG_CONTENT_TYPE });
     } finally {
       await this.#compressed.release();
     }

@@ -1,8 +1,8 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { TaskLog } from '@docker-worker/worker-contract';
+import type { ArtifactPublisher, TaskLog, UploadRequest } from '@docker-worker/worker-contract';
 import { pacedReader } from './paced-reader.js';
 
 /**
@@ -16,13 +16,14 @@ import { pacedReader } from './paced-reader.js';
 export class CompressedLog {
   static #byLog = new WeakMap<TaskLog, CompressedLog>();
 
-  /** The one copy of `log`, made on first use. */
+  /** The one copy of `log`, made on first use; the caller uses it until it calls release(). */
   static of(log: TaskLog): CompressedLog {
     let compressed = CompressedLog.#byLog.get(log);
     if (!compressed) {
       compressed = new CompressedLog(log);
       CompressedLog.#byLog.set(log, compressed);
     }
+    compressed.#users += 1;
     return compressed;
   }
 
@@ -37,11 +38,6 @@ export class CompressedLog {
     this.path = `${log.path}.gz`;
   }
 
-  /** One more feature uses this copy; each one calls release() when it is done with it. */
-  acquire(): void {
-    this.#users += 1;
-  }
-
   /** Start compressing, if not started yet: from then on the copy keeps up with the log. */
   start(): void {
     if (this.#done) return;
@@ -54,6 +50,12 @@ export class CompressedLog {
   finished(): Promise<number> {
     this.start();
     return this.#done!;
+  }
+
+  /** Upload the whole compressed log as `request` says, once the log is closed. */
+  async upload(artifacts: ArtifactPublisher, request: Omit<UploadRequest, 'contentLength' | 'source'>): Promise<void> {
+    const size = await this.finished();
+    await artifacts.upload({ ...request, contentLength: size, source: () => createReadStream(this.path) });
   }
 
   /** The last user gone: stop compressing and remove the file. */

@@ -1,4 +1,4 @@
-export { createLiveLogFeature, liveLogFeature, LOG_CONTENT_TYPE, type LiveLogFeatureOptions } from './live-log-feature.js';
+export { createLiveLogFeature, liveLogFeature, type LiveLogFeatureOptions } from './live-log-feature.js';
 export { bulkLogFeature, BULK_LOG, BULK_LOG_CONTENT_TYPE } from './bulk-log-feature.js';
 export {
   LiveLogServer,
@@ -8,4 +8,4 @@ export {
   type LiveLogServerEvents,
 } from './live-log-server.js';
 export { liveLogServerConfig, LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.js';
-export { backingLogName, DEFAULT_LIVE_LOG } from './log-names.js';
+export { backingLogName, DEFAULT_LIVE_LOG, LOG_CONTENT_TYPE } from './log-names.js';

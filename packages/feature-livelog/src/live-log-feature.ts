@@ -1,10 +1,7 @@
-import { createReadStream } from 'node:fs';
 import type { Feature, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
 import { CompressedLog } from './compressed-log.js';
 import type { LiveLogRegistration, LiveLogServer } from './live-log-server.js';
-import { DEFAULT_LIVE_LOG, backingLogName } from './log-names.js';
-
-export const LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';
+import { DEFAULT_LIVE_LOG, LOG_CONTENT_TYPE, backingLogName } from './log-names.js';
 
 export interface LiveLogFeatureOptions {
   /**
@@ -34,7 +31,6 @@ class LiveLogTask implements TaskFeature {
     this.#server = server;
     this.#liveName = ctx.payload.log ?? DEFAULT_LIVE_LOG;
     this.#compressed = CompressedLog.of(ctx.log);
-    this.#compressed.acquire();
   }
 
   async link(): Promise<void> {
@@ -51,16 +47,8 @@ class LiveLogTask implements TaskFeature {
       // The queue already resolved a canceled run: nothing more may be uploaded.
       if (outcome.state === 'canceled') return;
       const { artifacts } = this.#ctx;
-      const size = await this.#compressed.finished();
       const backing = backingLogName(this.#liveName);
-      const path = this.#compressed.path;
-      await artifacts.upload({
-        name: backing,
-        contentType: LOG_CONTENT_TYPE,
-        contentEncoding: 'gzip',
-        contentLength: size,
-        source: () => createReadStream(path),
-      });
+      await this.#compressed.upload(artifacts, { name: backing, contentType: LOG_CONTENT_TYPE, contentEncoding: 'gzip' });
       await artifacts.link(this.#liveName, backing);
     } finally {
       // Readers already connected still read to the end; new ones follow the link instead.

@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { TaskLog } from '@docker-worker/worker-contract';
 import { LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.js';
+import { LOG_CONTENT_TYPE } from './log-names.js';
 import { pacedReader } from './paced-reader.js';
 
 export interface LiveLogServerOptions extends LiveLogServerConfig {
@@ -43,7 +44,7 @@ const TOKEN_BYTES = 32;
 const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
 
 const LOG_HEADERS = {
-  'Content-Type': 'text/plain; charset=utf-8',
+  'Content-Type': LOG_CONTENT_TYPE,
   // Readers want each byte as it comes: no cache may keep a copy, no proxy may hold it back.
   'Cache-Control': 'no-cache, no-store',
   'X-Accel-Buffering': 'no',

@@ -1,3 +1,6 @@
+/** The content type of the task log, live or kept. */
+export const LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';
+
 /** The default live log artifact name; `payload.log` replaces it. */
 export const DEFAULT_LIVE_LOG = 'public/logs/live.log';
 
