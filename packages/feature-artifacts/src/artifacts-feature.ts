@@ -3,14 +3,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InternalError, Semaphore, type Container, type Feature, type RunResult, type TaskContext, type TaskFeature } from '@docker-worker/worker-contract';
-import { collectArtifact, type CollectReport, type DeclaredArtifact } from './collect-artifact.js';
+import { collectArtifact, messageOf, type CollectReport, type DeclaredArtifact } from './collect-artifact.js';
 
 /** Used when the publisher does not say how many uploads it runs at once. */
 const FALLBACK_CONCURRENCY = 4;
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * `payload.artifacts`: after the container exits (also after maxRunTime killed it; never for a

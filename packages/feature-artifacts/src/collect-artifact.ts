@@ -42,7 +42,7 @@ export interface CollectReport {
   failures: UploadFailure[];
 }
 
-function messageOf(err: unknown): string {
+export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -49,11 +49,6 @@ export class SpoolFile {
     return new SpoolFile(path, size, await open(path, 'wx', 0o600));
   }
 
-  /** Bytes on disk so far. */
-  get written(): number {
-    return this.#written;
-  }
-
   /** Copies `entry` into the file; fails (and so do readers) when its length is not `size`. */
   async fill(entry: Readable): Promise<void> {
     const writer = new Writable({

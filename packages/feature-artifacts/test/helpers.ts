@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type {
-  ArtifactErrorReason,
-  ArtifactPublisher,
-  Container,
-  DockerWorkerPayload,
-  TaskContext,
-  UploadedArtifact,
-  UploadRequest,
-  UploadResult,
-  WorkerIdentity,
+import {
+  Semaphore,
+  type ArtifactErrorReason,
+  type ArtifactPublisher,
+  type Container,
+  type DockerWorkerPayload,
+  type TaskContext,
+  type UploadedArtifact,
+  type UploadRequest,
+  type UploadResult,
+  type WorkerIdentity,
 } from '@docker-worker/worker-contract';
 import { FakeContainer, MemoryTaskLog, fakeShell, testTaskDefinition } from '@docker-worker/worker-contract/testing';
 import tar from 'tar-stream';
@@ -50,23 +51,21 @@ export class MemoryPublisher implements ArtifactPublisher {
   failing: { match: RegExp; error: Error } | undefined;
   /** Each upload takes at least this long (to make concurrency observable). */
   delayMs = 0;
-  #inFlight = 0;
-  #waiting: Array<() => void> = [];
+  #limiter: Semaphore;
   #uploads: UploadedArtifact[] = [];
 
   constructor(options: { concurrency?: number } = {}) {
-    this.maxConcurrentUploads = options.concurrency ?? 4;
+    this.#limiter = new Semaphore(options.concurrency ?? 4);
+    this.maxConcurrentUploads = this.#limiter.limit;
   }
 
   uploads(): readonly UploadedArtifact[] {
     return [...this.#uploads];
   }
 
-  async upload(request: UploadRequest): Promise<UploadResult> {
-    while (this.#inFlight >= this.maxConcurrentUploads) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#inFlight++;
-    this.peakInFlight = Math.max(this.peakInFlight, this.#inFlight);
-    try {
+  upload(request: UploadRequest): Promise<UploadResult> {
+    return this.#limiter.run(async () => {
+      this.peakInFlight = Math.max(this.peakInFlight, this.#limiter.held);
       if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       if (this.failing?.match.test(request.name)) throw this.failing.error;
       const data = await buffer(request.source());
@@ -82,10 +81,7 @@ export class MemoryPublisher implements ArtifactPublisher {
       const result = { sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
       this.#uploads.push({ name: request.name, contentType: request.contentType, ...result });
       return result;
-    } finally {
-      this.#inFlight--;
-      this.#waiting.shift()?.();
-    }
+    });
   }
 
   async reference(): Promise<void> {

@@ -358,16 +358,10 @@ describe('a 1 GiB file artifact through a worker daemon (a child process, as dep
       dir,
       ['start'],
       {
-        TASKCLUSTER_ROOT_URL: h.queue.rootUrl,
-        TASKCLUSTER_CLIENT_ID: h.queue.credentials.clientId,
-        TASKCLUSTER_ACCESS_TOKEN: h.queue.credentials.accessToken,
-        DW_PROVISIONER_ID: 'test-prov',
-        DW_WORKER_TYPE: h.workerType,
-        DW_WORKER_GROUP: h.workerGroup,
+        ...h.daemonEnv(),
         DW_WORKER_ID: 'big-artifact',
         DW_WORK_DIR: join(dir, 'work'),
         DW_CACHE__VOLUME_CACHE_PATH: join(dir, 'caches'),
-        DW_TASK_QUEUE__POLL_INTERVAL: '200',
       },
       rssFile,
     );

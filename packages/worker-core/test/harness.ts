@@ -72,6 +72,19 @@ export class Harness {
     return result.value;
   }
 
+  /** The environment of a `worker start` child process serving this harness's queue, as a deployed worker would. */
+  daemonEnv(): Record<string, string> {
+    return {
+      TASKCLUSTER_ROOT_URL: this.queue.rootUrl,
+      TASKCLUSTER_CLIENT_ID: this.queue.credentials.clientId,
+      TASKCLUSTER_ACCESS_TOKEN: this.queue.credentials.accessToken,
+      DW_PROVISIONER_ID: 'test-prov',
+      DW_WORKER_TYPE: this.workerType,
+      DW_WORKER_GROUP: this.workerGroup,
+      DW_TASK_QUEUE__POLL_INTERVAL: '200',
+    };
+  }
+
   async startWorker(
     overrides: Record<string, unknown> = {},
     options: { maxTasks?: number; runtime?: Runtime; caches?: CacheManager } = {},

@@ -27,15 +27,9 @@ describe('stopping the worker (the real bin against the embedded queue)', () => 
     const child = spawn(process.execPath, [bin, 'start', ...args], {
       env: {
         ...process.env,
-        TASKCLUSTER_ROOT_URL: h.queue.rootUrl,
-        TASKCLUSTER_CLIENT_ID: h.queue.credentials.clientId,
-        TASKCLUSTER_ACCESS_TOKEN: h.queue.credentials.accessToken,
-        DW_PROVISIONER_ID: 'test-prov',
-        DW_WORKER_TYPE: h.workerType,
-        DW_WORKER_GROUP: h.workerGroup,
+        ...h.daemonEnv(),
         DW_WORKER_ID: workerId,
         DW_WORK_DIR: join(h.dir, workerId),
-        DW_TASK_QUEUE__POLL_INTERVAL: '200',
         ...env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -33,14 +33,16 @@ export class ContentHasher extends Transform {
     this.#name = name;
     this.#declared = declaredLength;
     if (options.hash === false) return;
-    this.#raw = createHash('sha256');
-    if (options.decodeGzip) {
-      const decoded = createHash('sha256');
-      this.#decoded = decoded;
-      this.#gunzip = createGunzip();
-      this.#gunzip.on('data', (chunk: Buffer) => decoded.update(chunk));
-      this.#gunzip.on('error', (err) => this.destroy(err));
+    // Gzip content is hashed as inflated: the raw bytes then need no hash of their own.
+    if (!options.decodeGzip) {
+      this.#raw = createHash('sha256');
+      return;
     }
+    const decoded = createHash('sha256');
+    this.#decoded = decoded;
+    this.#gunzip = createGunzip();
+    this.#gunzip.on('data', (chunk: Buffer) => decoded.update(chunk));
+    this.#gunzip.on('error', (err) => this.destroy(err));
   }
 
   /** Bytes that went through. */
