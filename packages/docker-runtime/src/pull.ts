@@ -59,8 +59,10 @@ class Progress {
     // The first event's id is the tag being pulled ("Pulling from …"); layers announce themselves
     // with one of these two statuses.
     if (event.status === 'Pulling fs layer' || event.status === 'Already exists') this.layers.add(event.id);
+    // Both report the compressed layer's size; the engine throttles progress events, so a layer
+    // that downloads in an instant may show no `Downloading` event, but it is still extracted.
     const total = event.progressDetail?.total;
-    if (event.status === 'Downloading' && typeof total === 'number' && total > 0) this.sizes.set(event.id, total);
+    if ((event.status === 'Downloading' || event.status === 'Extracting') && typeof total === 'number' && total > 0) this.sizes.set(event.id, total);
   }
 
   get bytes(): number {
