@@ -1,5 +1,6 @@
 import type { Credentials, ExceptionReason, TaskDefinition } from '@docker-worker/worker-contract';
 import tc from 'taskcluster-client';
+import { keepQueueConnectionsAlive } from './keep-alive.js';
 import type { ReclaimReply, TaskClaim, TaskStatus } from './types.js';
 
 /** The HTTP status of a taskcluster-client error, if it has one. */
@@ -20,6 +21,7 @@ export class QueueClient {
 
   constructor(options: { rootUrl: string; credentials?: Credentials }) {
     this.rootUrl = options.rootUrl;
+    keepQueueConnectionsAlive();
     this.#queue = new tc.Queue({ rootUrl: options.rootUrl, credentials: options.credentials });
     this.#purgeCache = new tc.PurgeCache({ rootUrl: options.rootUrl, credentials: options.credentials });
   }
@@ -102,6 +104,7 @@ export class RunQueue {
     this.taskId = taskId;
     this.runId = runId;
     this.#credentials = credentials;
+    keepQueueConnectionsAlive();
     this.#queue = new tc.Queue({ rootUrl, credentials });
   }
 

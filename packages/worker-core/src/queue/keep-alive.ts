@@ -1,0 +1,26 @@
+import http from 'node:http';
+import https from 'node:https';
+import tc from 'taskcluster-client';
+
+/**
+ * taskcluster-client's shared agents do not keep connections alive, so each of a task's calls
+ * (claim, artifacts, reclaims, resolution) opens a new connection, and against a real
+ * deployment a new TLS handshake. It exports those agents for consumers to replace; every
+ * client made afterwards picks them up, per-run clients with temporary credentials included.
+ * The `timeout` makes Node honour the server's `Keep-Alive: timeout=N` hint for idle sockets
+ * (closing them a second before the server would); without it Node ignores the hint. It
+ * fires only on sockets idle that long, in the pool or mid-request: the claimWork long poll
+ * answers within 20 s, and a request timing out on it just emits an event nobody acts on
+ * (taskcluster-client keeps its own per-request timeout). A reused connection the server
+ * closed anyway fails as a network error, which the client retries.
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 60_000, maxSockets: 50 };
+
+let installed = false;
+
+export function keepQueueConnectionsAlive(): void {
+  if (installed) return;
+  installed = true;
+  tc.agents.http = new http.Agent(KEEP_ALIVE);
+  tc.agents.https = new https.Agent(KEEP_ALIVE);
+}
