@@ -3,6 +3,8 @@
  * Log streaming benchmark (DESIGN.md, performance targets): `worker run` of one task printing
  * 200 MB against the bare Docker baseline `docker run --rm IMAGE sh -c '...' | wc -c`, measured
  * in the same run, interleaved (the order alternates), both with their stdout going to `wc -c`.
+ * A second, informative row compares the same worker runs with `docker run --log-driver=none`,
+ * the log driver the worker gives its containers.
  *
  * For the worker it reports the wall time of the whole command (start-up, embedded queue,
  * container, live log, backing log compressed and uploaded, resolution), its peak RSS (VmHWM of
@@ -50,12 +52,16 @@ export async function livelog({ quick = false, mb = quick ? 100 : 200, runs = qu
   const dir = await mkdtemp(join(tmpdir(), 'bench-livelog-'));
   try {
     await writeFile(join(dir, 'task.yml'), JSON.stringify({ image: IMAGE, command: ['sh', '-c', script], maxRunTime: 600 }));
+    const dockerRun = async (...flags) => {
+      const r = await timed('docker', ['run', '--rm', ...flags, IMAGE, 'sh', '-c', script], {});
+      if (r.code !== 0 || r.bytes !== bytes) throw new BenchError(`docker run: exit ${r.code}, ${r.bytes} bytes\n${r.stderr}`);
+      return r;
+    };
     const sides = {
-      baseline: async () => {
-        const r = await timed('docker', ['run', '--rm', IMAGE, 'sh', '-c', script], {});
-        if (r.code !== 0 || r.bytes !== bytes) throw new BenchError(`docker run: exit ${r.code}, ${r.bytes} bytes\n${r.stderr}`);
-        return r;
-      },
+      baseline: () => dockerRun(),
+      // The worker's containers log nowhere but to it (LogConfig none): the CLI doing the same,
+      // for the cost of the worker's own pipeline alone. Informative, no target.
+      bareLogDriverNone: () => dockerRun('--log-driver=none'),
       worker: async () => {
         // As a person runs it: `worker run FILE`, no extra Node flags unless profiling.
         const r = await timed(process.execPath, [...nodeArgs, bin, 'run', join(dir, 'task.yml')], { DW_WORK_DIR: join(dir, 'work'), DW_WORKER_ID: 'bench-livelog' }, sampler);
@@ -69,6 +75,7 @@ export async function livelog({ quick = false, mb = quick ? 100 : 200, runs = qu
     const b = median(r.baseline.map((x) => x.wallMs));
     const w = median(r.worker.map((x) => x.wallMs));
     const peak = Math.max(...r.worker.map((x) => x.peakRssMb));
+    const bare = median(r.bareLogDriverNone.map((x) => x.wallMs));
     return [
       row({
         name: `log streaming (${mb} MB, worker run \\| wc -c)`,
@@ -79,6 +86,13 @@ export async function livelog({ quick = false, mb = quick ? 100 : 200, runs = qu
         holds: w / b <= 1.1 && peak <= 150,
         rss: `${peak.toFixed(0)} MB`,
         note: `${runs} interleaved pair(s); worker CPU ${seconds(median(r.worker.map((x) => x.cpuMs)))}; single ratios ${r.worker.map((x, i) => (x.wallMs / r.baseline[i].wallMs).toFixed(2)).join(', ')}`,
+      }),
+      row({
+        name: `log streaming (${mb} MB) against \`docker run --log-driver=none\``,
+        baseline: seconds(bare),
+        worker: seconds(w),
+        ratio: w / bare,
+        note: 'the same worker runs; the CLI with the log driver the worker gives its containers',
       }),
     ];
   } finally {

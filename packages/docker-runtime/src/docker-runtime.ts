@@ -19,6 +19,7 @@ import { ImagePuller } from './pull.js';
 import { credentialsFor, type RegistryMap } from './registry-credentials.js';
 import { ImageTracker } from './image-tracker.js';
 import { artifactImageName, compressionOf, loadArtifactImage } from './artifact-image.js';
+import { SharedWork } from './shared-work.js';
 
 export interface DockerRuntimeOptions {
   /** A ready client (tests pass one to spy on it); otherwise one is made from `socketPath`. */
@@ -44,6 +45,12 @@ export interface GcReport {
   removedImages: string[];
 }
 
+/** An image artifact in the engine, and how many bytes its download took. */
+interface LoadedArtifactImage {
+  image: ResolvedImage;
+  bytes: number;
+}
+
 const DEFAULT_PULL_TIMEOUT_MS = 30 * 60 * 1000;
 
 function megabytes(bytes: number): string {
@@ -60,7 +67,7 @@ export class DockerRuntime implements Runtime {
   #defaultRegistry: string;
   #images: ImageTracker;
   /** Artifact images being downloaded, by local name, so concurrent tasks share one download. */
-  #artifactLoads = new Map<string, Promise<ResolvedImage>>();
+  #artifactLoads = new SharedWork<LoadedArtifactImage>();
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.#registries = options.registries ?? {};
@@ -184,25 +191,30 @@ export class DockerRuntime implements Runtime {
       await this.#images.touch(present.Id, name, known?.artifactSha256);
       return { id: present.Id, name, ...(known?.artifactSha256 && { artifactSha256: known.artifactSha256 }) };
     }
-    let loading = this.#artifactLoads.get(name);
-    if (!loading) {
-      loading = this.#loadArtifactImage(taskId, path, name, source.artifactUrl(taskId, path), ctx).finally(() => this.#artifactLoads.delete(name));
-      this.#artifactLoads.set(name, loading);
-    }
-    return loading;
+    const started = Date.now();
+    if (this.#artifactLoads.has(name)) ctx.log.info(`Artifact "${path}" from task ID: ${taskId} is being downloaded for another task; waiting for it.`);
+    else ctx.log.info(`Downloading artifact "${path}" from task ID: ${taskId}.`);
+    const url = source.artifactUrl(taskId, path);
+    const loaded = await this.#artifactLoads.run(
+      name,
+      ctx.signal,
+      (signal) => this.#loadArtifactImage({ taskId, path, name, url, signal }),
+      () => new Error(`every task waiting for image artifact "${path}" of task ${taskId} was aborted`),
+    );
+    ctx.log.info(
+      `Image "${path}" from task "${taskId}" loaded: ${megabytes(loaded.bytes)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s. Using image ID ${loaded.image.id}.`,
+    );
+    return loaded.image;
   }
 
-  async #loadArtifactImage(taskId: string, path: string, name: string, url: string, ctx: ImageContext): Promise<ResolvedImage> {
-    const started = Date.now();
-    ctx.log.info(`Downloading artifact "${path}" from task ID: ${taskId}.`);
-    const { sha256, bytes } = await loadArtifactImage({ docker: this.#docker, url, path, taskId, name, signal: ctx.signal });
+  /** One download for every task waiting on it, so it reports to none of their logs itself. */
+  async #loadArtifactImage(source: { taskId: string; path: string; name: string; url: string; signal: AbortSignal }): Promise<LoadedArtifactImage> {
+    const { taskId, path, name } = source;
+    const { sha256, bytes } = await loadArtifactImage({ docker: this.#docker, ...source });
     const loaded = await this.#localImage(parseImageReference(name));
     if (!loaded) throw new InternalError(`Image artifact "${path}" of task ${taskId} was loaded but the Docker engine cannot find it as ${name}`);
     await this.#images.touch(loaded.Id, name, sha256);
-    ctx.log.info(
-      `Image "${path}" from task "${taskId}" loaded: ${megabytes(bytes)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s. Using image ID ${loaded.Id}.`,
-    );
-    return { id: loaded.Id, name, artifactSha256: sha256 };
+    return { image: { id: loaded.Id, name, artifactSha256: sha256 }, bytes };
   }
 
   /**
@@ -314,6 +326,11 @@ function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
       ...(spec.shmSize !== undefined && { ShmSize: spec.shmSize }),
       // The worker removes its containers itself, after reading their exit code and files.
       AutoRemove: false,
+      // The worker reads the output through attach and keeps it in the task log; the engine's
+      // default json-file driver would write a second, JSON-wrapped copy of every byte to this
+      // machine's disk (as generic-worker's d2g avoids with --log-driver=none). Measured on the
+      // 200 MB log benchmark: README, Benchmarks.
+      LogConfig: { Type: 'none', Config: {} },
     },
   };
 }

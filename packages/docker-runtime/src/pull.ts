@@ -5,6 +5,7 @@ import type Dockerode from 'dockerode';
 import { engineMessage, isConnectionError, statusCodeOf } from './engine-errors.js';
 import type { ImageReference } from './image-reference.js';
 import type { MatchedCredentials } from './registry-credentials.js';
+import { SharedWork } from './shared-work.js';
 
 export interface PullOptions {
   /** The whole pull, retries included, must finish within this. */
@@ -72,22 +73,6 @@ class Progress {
   }
 }
 
-interface InFlight {
-  promise: Promise<PullSummary>;
-  controller: AbortController;
-  waiters: number;
-  settled: boolean;
-}
-
-/** Resolves when `promise` does, rejects early with the signal's reason when it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -111,7 +96,7 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
 export class ImagePuller {
   #docker: Dockerode;
   #options: PullOptions;
-  #inFlight = new Map<string, InFlight>();
+  #inFlight = new SharedWork<PullSummary>();
 
   constructor(docker: Dockerode, options: PullOptions) {
     this.#docker = docker;
@@ -126,32 +111,12 @@ export class ImagePuller {
 
   /** Pull `image`; rejects with ImageError when the image is the problem. */
   async pull(image: ImageReference, signal: AbortSignal, auth?: MatchedCredentials): Promise<PullSummary> {
-    signal.throwIfAborted();
-    const entry = this.#inFlight.get(image.ref) ?? this.#begin(image, auth);
-    entry.waiters++;
-    try {
-      return await untilAborted(entry.promise, signal);
-    } finally {
-      entry.waiters--;
-      if (entry.waiters === 0 && !entry.settled) {
-        // Nobody wants it any more; a later request starts afresh rather than joining a dying pull.
-        this.#inFlight.delete(image.ref);
-        entry.controller.abort(new Error(`every task waiting for image "${image.name}" was aborted`));
-      }
-    }
-  }
-
-  #begin(image: ImageReference, auth: MatchedCredentials | undefined): InFlight {
-    const controller = new AbortController();
-    const entry: InFlight = { controller, waiters: 0, settled: false, promise: Promise.resolve({ layers: 0, bytes: 0, durationMs: 0 }) };
-    entry.promise = this.#pullWithRetries(image, controller.signal, auth).finally(() => {
-      entry.settled = true;
-      if (this.#inFlight.get(image.ref) === entry) this.#inFlight.delete(image.ref);
-    });
-    // Waiters attach their own handlers; a pull whose waiters all left must not be "unhandled".
-    entry.promise.catch(() => {});
-    this.#inFlight.set(image.ref, entry);
-    return entry;
+    return this.#inFlight.run(
+      image.ref,
+      signal,
+      (abandoned) => this.#pullWithRetries(image, abandoned, auth),
+      () => new Error(`every task waiting for image "${image.name}" was aborted`),
+    );
   }
 
   async #pullWithRetries(image: ImageReference, abandoned: AbortSignal, auth: MatchedCredentials | undefined): Promise<PullSummary> {

@@ -74,6 +74,8 @@ describe('DockerRuntime on a real engine', () => {
         ShmSize: 64 * 1024 * 1024,
         Privileged: false,
         AutoRemove: false,
+        // The output goes to the worker only, never into a second copy on the engine's disk.
+        LogConfig: { Type: 'none', Config: {} },
       });
       const output = collect(container.output);
       await container.start();

@@ -90,6 +90,14 @@ describe('worker run (the real bin, embedded queue, real Docker)', () => {
     expect(r.stderr).toMatch(/docker/i);
   });
 
+  it('worker start: exit 3 when a feature refuses this host, leaving no server behind to hang on', async () => {
+    const config = join(dir, 'bad-key.yml');
+    await writeFile(config, `features:\n  chainOfTrust:\n    ed25519SigningKeyLocation: ${join(dir, 'no-such-key')}\n`);
+    const r = await worker(['start', '--config', config], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('features.chainOfTrust.ed25519SigningKeyLocation');
+  });
+
   it('exit 3 for usage errors and a missing file', async () => {
     expect((await worker(['run'], env)).code).toBe(3);
     const missing = await worker(['run', join(dir, 'nope.yml')], env);

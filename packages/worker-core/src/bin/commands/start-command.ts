@@ -50,7 +50,13 @@ export async function startCommand(options: StartCommandOptions): Promise<number
     throw err;
   });
   const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log });
-  await worker.start();
+  // A worker that cannot start (a feature refusing this host, the engine gone) leaves no
+  // server listening behind it, so the command exits with its error rather than hanging.
+  await worker.start().catch(async (err: unknown) => {
+    await services.stop();
+    if (embedded) await stopEmbedded(config, embedded);
+    throw err;
+  });
 
   const stopped = new Promise<void>((resolve) => {
     let stopping = false;
@@ -88,12 +94,14 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   protocol?.shutdown();
   protocol?.close();
   await services.stop();
-  if (embedded) {
-    await removeConnection(config.workDir);
-    await embedded.stop();
-  }
+  if (embedded) await stopEmbedded(config, embedded);
   log.info('exit', {});
   return 0;
+}
+
+async function stopEmbedded(config: WorkerConfig, embedded: EmbeddedQueue): Promise<void> {
+  await removeConnection(config.workDir);
+  await embedded.stop();
 }
 
 async function welcomed(protocol: WorkerRunnerProtocol, log: WorkerLog): Promise<void> {
