@@ -77,9 +77,12 @@ function retag(name: string): { input: tar.Extract; output: tar.Pack; done: Prom
   const [repository, tag] = name.split(':') as [string, string];
   const done = new Promise<void>((resolve, reject) => {
     input.on('entry', (header, stream, next) => {
+      // An aborted download destroys the entry being read (and the pack it goes to) with the
+      // abort's error: it must reach `done`, not become an uncaught 'error' event.
+      stream.on('error', reject);
       const small = header.name === 'manifest.json' || header.name === 'repositories';
       if (!small) {
-        stream.pipe(output.entry(header, next));
+        stream.pipe(output.entry(header, next)).on('error', reject);
         return;
       }
       const chunks: Buffer[] = [];
@@ -165,6 +168,9 @@ export async function loadArtifactImage(options: {
   const feeding = unpack ? pipeline([body, measure, unpack.stream, input], { signal }) : pipeline([body, measure, input], { signal });
   // Whatever stops the feeding must also end what `docker load` reads, or the load waits forever.
   feeding.catch((err: Error) => output.destroy(err));
+  // docker-modem pipes `output` into its request without listening for its errors; the
+  // feeding's error is the one reported (below), so this one must not become uncaught.
+  output.on('error', () => {});
   const loading = docker.loadImage(output as unknown as NodeJS.ReadableStream, { quiet: true }).then((reply) => readLoadReply(reply as unknown as Readable));
   const results = await Promise.allSettled([feeding, done, loading, unpack?.exited ?? Promise.resolve()]);
   for (const result of results) if (result.status === 'rejected') throw result.reason;
