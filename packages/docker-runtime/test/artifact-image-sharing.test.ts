@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ImageSpec } from '@docker-worker/worker-contract';
-import { MemoryTaskLog } from '@docker-worker/worker-contract/testing';
+import { MemoryTaskLog, until } from '@docker-worker/worker-contract/testing';
 import Dockerode from 'dockerode';
 import { DockerRuntime } from '../src/index.js';
 import { artifactImageName } from '../src/artifact-image.js';
@@ -47,11 +47,6 @@ describe('shared image artifact downloads', () => {
     });
   }
 
-  /** Waits (up to 5 s) for `condition`, which a background operation makes true. */
-  async function until(condition: () => boolean): Promise<void> {
-    for (let i = 0; i < 250 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-
   function spec(): { image: ImageSpec; name: string } {
     const taskId = `shared${uniqueId()}aaaaQ`;
     const name = artifactImageName(taskId, path);
@@ -88,7 +83,7 @@ describe('shared image artifact downloads', () => {
     await firstHalfSent;
     const before = requests.length;
     const loadingSecond = runtime.ensureImage(image, context(new AbortController().signal, secondLog));
-    await until(() => secondLog.infos.some((line) => line.includes('is being downloaded for another task; waiting for it')));
+    await until('the second task to join the download', () => secondLog.infos.some((line) => line.includes('is being downloaded for another task; waiting for it')));
     first.abort(new Error('task canceled'));
     await expect(loadingFirst).rejects.toThrow('task canceled');
     releaseSecondHalf();
@@ -109,14 +104,14 @@ describe('shared image artifact downloads', () => {
     await firstHalfSent;
     const logB = new MemoryTaskLog();
     const loadingB = runtime.ensureImage(image, context(b.signal, logB));
-    await until(() => logB.infos.some((line) => line.includes('waiting for it')));
+    await until('the second task to join the download', () => logB.infos.some((line) => line.includes('waiting for it')));
     a.abort(new Error('canceled a'));
     b.abort(new Error('canceled b'));
     await expect(loadingA).rejects.toThrow('canceled a');
     await expect(loadingB).rejects.toThrow('canceled b');
     const before = requests.length;
     // The abandoned download's connection is cut, not left hanging.
-    await until(() => requests[before - 1] !== 'open');
+    await until('the abandoned download to be cut', () => requests[before - 1] !== 'open');
     expect(requests[before - 1]).toBe('closed');
 
     holdNextDownload();

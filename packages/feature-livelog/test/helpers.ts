@@ -35,13 +35,7 @@ export function openReader(url: string, options: { ca?: Buffer; method?: string 
   });
 }
 
-export async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!(await predicate())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until } from '@docker-worker/worker-contract/testing';
 
 /** A self-signed certificate for localhost / 127.0.0.1, made with openssl in `dir`. */
 export function makeCertificate(dir: string): { certificate: string; key: string; pem: Buffer } {

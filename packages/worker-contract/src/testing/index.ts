@@ -6,3 +6,4 @@ export { runtimeConformance, CONFORMANCE_LABEL, type RuntimeUnderTest } from './
 export { MemoryTaskLog } from './memory-task-log.js';
 export { testTaskDefinition } from './task-fixture.js';
 export { buildTar, readTar, type TarEntry } from './tar.js';
+export { until } from './until.js';

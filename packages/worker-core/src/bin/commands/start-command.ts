@@ -52,9 +52,15 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log });
   // A worker that cannot start (a feature refusing this host, the engine gone) leaves no
   // server listening behind it, so the command exits with its error rather than hanging.
-  await worker.start().catch(async (err: unknown) => {
+  const stopServers = async (): Promise<void> => {
     await services.stop();
-    if (embedded) await stopEmbedded(config, embedded);
+    if (embedded) {
+      await removeConnection(config.workDir);
+      await embedded.stop();
+    }
+  };
+  await worker.start().catch(async (err: unknown) => {
+    await stopServers();
     throw err;
   });
 
@@ -93,15 +99,9 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   await stopped;
   protocol?.shutdown();
   protocol?.close();
-  await services.stop();
-  if (embedded) await stopEmbedded(config, embedded);
+  await stopServers();
   log.info('exit', {});
   return 0;
-}
-
-async function stopEmbedded(config: WorkerConfig, embedded: EmbeddedQueue): Promise<void> {
-  await removeConnection(config.workDir);
-  await embedded.stop();
 }
 
 async function welcomed(protocol: WorkerRunnerProtocol, log: WorkerLog): Promise<void> {
