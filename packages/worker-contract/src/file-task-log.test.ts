@@ -94,3 +94,31 @@ describe('FileTaskLog', () => {
     expect((await reader).length).toBe(20 * 1024 * 1024);
   });
 });
+
+describe('FileTaskLog on a full disk', () => {
+  // /dev/full answers every write with ENOSPC, as a full filesystem does.
+  it('fails the writer, rejects flush and close, and emits nothing unhandled', async () => {
+    const log = new FileTaskLog('/dev/full');
+    log.info('header');
+    const writing = pipeline(Readable.from([Buffer.alloc(256 * 1024, 'x'), Buffer.alloc(256 * 1024, 'y')]), log.output);
+    await expect(writing).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(log.failure).toMatchObject({ code: 'ENOSPC' });
+    await expect(log.flush()).rejects.toMatchObject({ code: 'ENOSPC' });
+    // Notices after the failure are dropped, not thrown: the footer path must not crash.
+    log.error('footer');
+    await expect(log.close()).rejects.toMatchObject({ code: 'ENOSPC' });
+    await expect(log.close()).rejects.toMatchObject({ code: 'ENOSPC' });
+  });
+
+  it('a follower ends instead of waiting for bytes that will never come', async () => {
+    const log = new FileTaskLog('/dev/full');
+    const reader = log.createReader({ follow: true });
+    const ended = new Promise<void>((resolve, reject) => reader.on('end', resolve).on('error', reject).resume());
+    // A writer of `output` gets the error as any Writable's writer does ('error' and callback).
+    log.output.on('error', () => {});
+    const written = new Promise((resolve) => log.output.write(Buffer.alloc(128 * 1024), resolve));
+    await ended;
+    expect(await written).toMatchObject({ code: 'ENOSPC' });
+    await expect(log.close()).rejects.toMatchObject({ code: 'ENOSPC' });
+  });
+});

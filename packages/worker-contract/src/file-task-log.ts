@@ -18,6 +18,11 @@ function noticePrefix(now: Date): string {
  *
  * Memory stays flat whatever the log's size: writers are held back by the file stream's
  * backpressure, and readers read the file rather than a buffer.
+ *
+ * A write that fails (a full disk, above all) fails the log for good: `failure` says why, the
+ * writer of `output` gets the error (so whoever pipes a container into it sees it), `flush()`
+ * and `close()` reject with it, and followers end with what made it to the file. Nothing is
+ * emitted as an `'error'` event, which nobody would be listening to.
  */
 export class FileTaskLog implements TaskLog {
   readonly path: string;
@@ -31,17 +36,22 @@ export class FileTaskLog implements TaskLog {
   #closing: Promise<void> | undefined;
   #events = new EventEmitter();
   #clock: () => Date;
+  #failure: Error | undefined;
+  /** Writers waiting for the file to drain; told about a failure too, so none waits forever. */
+  #waiting: Array<(err?: Error | null) => void> = [];
 
   constructor(path: string, options: { clock?: () => Date } = {}) {
     this.path = path;
     this.#clock = options.clock ?? (() => new Date());
     // Opened synchronously so a reader created right away finds the file.
     this.#file = createWriteStream(path, { fd: openSync(path, 'w') });
-    this.#file.on('error', (err) => this.#events.emit('error', err));
+    this.#file.on('error', (err) => this.#fail(err));
+    this.#file.on('drain', () => this.#release());
     // Every reader may wait on these; there is no useful limit.
     this.#events.setMaxListeners(0);
     this.output = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
+        if (this.#failure) return callback(this.#failure);
         if (this.#closed) return callback(new Error(`task log ${path} is closed`));
         this.#append(chunk, callback);
       },
@@ -58,6 +68,11 @@ export class FileTaskLog implements TaskLog {
     return this.#closed;
   }
 
+  /** Why the log could not be written (a full disk, say), once that happened. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
   info(text: string): void {
     this.#notice(text, (line) => `${noticePrefix(this.#clock())}${line}`);
   }
@@ -68,8 +83,10 @@ export class FileTaskLog implements TaskLog {
 
   async flush(): Promise<void> {
     while (this.#flushed < this.#accepted) {
+      if (this.#failure) throw this.#failure;
       await new Promise<void>((resolve) => this.#events.once('flushed', resolve));
     }
+    if (this.#failure) throw this.#failure;
   }
 
   createReader(options: { follow?: boolean; signal?: AbortSignal } = {}): Readable {
@@ -79,17 +96,29 @@ export class FileTaskLog implements TaskLog {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      await new Promise<void>((resolve, reject) => {
-        this.#file.end((err?: Error | null) => (err ? reject(err) : resolve()));
-      });
-      this.#events.emit('closed');
+      try {
+        if (this.#failure) throw this.#failure;
+        await new Promise<void>((resolve, reject) => {
+          // A stream that fails while ending reports it as 'error' only, not to end()'s callback.
+          const failed = () => reject(this.#failure ?? new Error(`task log ${this.path} could not be closed`));
+          this.#events.once('failed', failed);
+          this.#file.end((err?: Error | null) => {
+            this.#events.off('failed', failed);
+            if (err) reject(err);
+            else resolve();
+          });
+        });
+        if (this.#failure) throw this.#failure;
+      } finally {
+        this.#events.emit('closed');
+      }
     })();
     return this.#closing;
   }
 
   /** Notices always start on a fresh line, so log parsers find the marker at column 0. */
   #notice(text: string, format: (line: string) => string): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#failure) return;
     const lines = text.split('\n').map(format).join('\n');
     const prefix = this.#atLineStart ? '' : '\n';
     this.#append(Buffer.from(`${prefix}${lines}\n`), () => {});
@@ -107,7 +136,23 @@ export class FileTaskLog implements TaskLog {
       }
     });
     if (accepted) callback();
-    else this.#file.once('drain', () => callback());
+    else if (this.#failure) callback(this.#failure);
+    else this.#waiting.push(callback);
+  }
+
+  #release(err?: Error): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const callback of waiting) callback(err);
+  }
+
+  #fail(err: Error): void {
+    if (this.#failure) return;
+    this.#failure = err;
+    this.#release(err);
+    // Wake flush() and followers: nothing more will reach the file.
+    this.#events.emit('failed');
+    this.#events.emit('flushed');
   }
 
   async *#read(follow: boolean, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
@@ -124,7 +169,7 @@ export class FileTaskLog implements TaskLog {
           yield buffer.subarray(0, bytesRead);
           continue;
         }
-        if (!follow || (this.#closed && this.#flushed === this.#accepted)) return;
+        if (!follow || this.#failure || (this.#closed && this.#flushed === this.#accepted)) return;
         await this.#nextChange(signal);
       }
     } finally {

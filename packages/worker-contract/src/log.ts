@@ -20,7 +20,10 @@ export interface TaskLog {
   readonly output: Writable;
   /** Bytes accepted so far (notices and output). */
   readonly bytesWritten: number;
-  /** Resolves when every byte accepted so far is in the file. */
+  /**
+   * Resolves when every byte accepted so far is in the file; rejects once the log could not be
+   * written (a full disk), with that error. A failed log accepts nothing more.
+   */
   flush(): Promise<void>;
   /**
    * The log from its first byte. With `follow`, the stream keeps delivering new bytes until
@@ -29,6 +32,8 @@ export interface TaskLog {
   createReader(options?: { follow?: boolean; signal?: AbortSignal }): Readable;
   /** True once close() was called: later writes are refused. */
   readonly closed: boolean;
-  /** Flush and close the file. Idempotent. */
+  /** Why writing failed, once it did; a log that failed rejects flush() and close(). */
+  readonly failure?: Error;
+  /** Flush and close the file. Idempotent. Rejects when the log could not be written. */
   close(): Promise<void>;
 }
