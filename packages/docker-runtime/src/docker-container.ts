@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
-import { TaskFailedError, type Container } from '@docker-worker/worker-contract';
+import { EngineUnavailableError, TaskFailedError, type Container } from '@docker-worker/worker-contract';
 import type Dockerode from 'dockerode';
 import { DockerStreamDemuxer } from './demux.js';
-import { engineFailure, engineMessage, statusCodeOf } from './engine-errors.js';
+import { engineFailure, engineMessage, isConnectionError, statusCodeOf } from './engine-errors.js';
+import { containerEvents, stoppedFromOutside } from './engine-events.js';
 
 /** `archive()` of a path the container does not have. `code` lets callers tell it apart. */
 export class ContainerPathNotFoundError extends Error {
@@ -34,11 +35,18 @@ export class DockerContainer implements Container {
   #waiting: Promise<number> | undefined;
   #detached = false;
   #onDone: () => void;
+  #docker: Dockerode;
+  /** When start() was asked for: where the engine's events about this run begin. */
+  #startedAt = 0;
+  /** kill() was asked for: a kill in the engine's events is then ours, not the engine's. */
+  #killRequested = false;
 
   /** `onDone` runs when `output` closes or the container is removed, maybe more than once. */
-  constructor(container: Dockerode.Container, attach: Readable, onDone: () => void = () => {}) {
+  constructor(container: Dockerode.Container, attach: Readable, options: { docker: Dockerode; onDone?: () => void }) {
+    const onDone = options.onDone ?? (() => {});
     this.id = container.id;
     this.#onDone = onDone;
+    this.#docker = options.docker;
     this.#container = container;
     this.#attach = attach;
     const demuxer = new DockerStreamDemuxer();
@@ -64,6 +72,7 @@ export class DockerContainer implements Container {
   }
 
   start(): Promise<void> {
+    if (!this.#starting) this.#startedAt = Date.now();
     this.#starting ??= this.#start();
     return this.#starting;
   }
@@ -81,6 +90,7 @@ export class DockerContainer implements Container {
   }
 
   async kill(): Promise<void> {
+    this.#killRequested = true;
     try {
       await this.#container.kill({ signal: 'SIGKILL' });
     } catch (err) {
@@ -150,6 +160,32 @@ export class DockerContainer implements Container {
       throw engineFailure(`wait for container ${this.id}`, err);
     }
     if (typeof result.StatusCode !== 'number') throw engineFailure(`wait for container ${this.id}`, new Error(`no exit code in ${JSON.stringify(result)}`));
+    await this.#checkStoppedByTask(result.StatusCode);
     return result.StatusCode;
+  }
+
+  /**
+   * An exit code is the task's only when nothing outside it stopped the container. The engine
+   * shutting down (a restart, an upgrade) signals every container and answers waits with 137
+   * before it goes; the engine's own event log tells that apart from the task's doing. When
+   * the worker killed the container itself (cancel, maxRunTime) it knows why already.
+   */
+  async #checkStoppedByTask(exitCode: number): Promise<void> {
+    if (this.#killRequested) return;
+    let stopped;
+    try {
+      stopped = stoppedFromOutside(await containerEvents(this.#docker, this.id, this.#startedAt));
+    } catch (err) {
+      // The engine stopped answering right after the container died: it is going away.
+      if (isConnectionError(err)) throw new EngineUnavailableError(`The Docker engine went away as the task ended (exit code ${exitCode}): ${engineMessage(err)}`, { cause: err });
+      throw engineFailure(`read the engine's events for container ${this.id}`, err);
+    }
+    if (stopped) {
+      const signal = stopped.Actor?.Attributes?.signal;
+      throw new EngineUnavailableError(
+        `The container was stopped from outside the task (${stopped.Action}${signal ? ` with signal ${signal}` : ''} by the Docker engine: ` +
+          `a daemon shutdown or restart, or docker stop/kill), so exit code ${exitCode} is not the task's.`,
+      );
+    }
   }
 }

@@ -150,7 +150,7 @@ export class DockerRuntime implements Runtime {
       await created.remove({ force: true, v: true }).catch(() => {});
       throw engineFailure(`attach to container ${created.id}`, err);
     }
-    const container = new DockerContainer(created, attach, () => this.#open.delete(created.id));
+    const container = new DockerContainer(created, attach, { docker: this.#docker, onDone: () => this.#open.delete(created.id) });
     this.#open.set(created.id, container);
     return container;
   }

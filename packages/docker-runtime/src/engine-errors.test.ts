@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InternalError } from '@docker-worker/worker-contract';
+import { EngineUnavailableError, InternalError } from '@docker-worker/worker-contract';
 import { engineFailure, engineMessage, isConnectionError, statusCodeOf } from './engine-errors.js';
 
 describe('engine errors', () => {
@@ -17,7 +17,10 @@ describe('engine errors', () => {
     expect(isConnectionError(refused)).toBe(true);
     expect(isConnectionError(Object.assign(new Error('x'), { statusCode: 500 }))).toBe(false);
     const failure = engineFailure('start container c', refused);
-    expect(failure).toBeInstanceOf(InternalError);
+    // An engine that cannot be reached is not the task's doing: the queue runs it again.
+    expect(failure).toBeInstanceOf(EngineUnavailableError);
+    expect(failure.outcome).toEqual({ state: 'exception', reason: 'worker-shutdown' });
     expect(failure.message).toBe('Could not start container c: the Docker engine is not reachable: connect ECONNREFUSED /var/run/docker.sock');
+    expect(engineFailure('start container c', Object.assign(new Error('x'), { statusCode: 500 }))).toBeInstanceOf(InternalError);
   });
 });

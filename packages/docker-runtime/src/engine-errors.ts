@@ -1,4 +1,4 @@
-import { InternalError } from '@docker-worker/worker-contract';
+import { EngineUnavailableError, InternalError, type TaskError } from '@docker-worker/worker-contract';
 
 /**
  * Reading errors that come back from dockerode / docker-modem.
@@ -40,8 +40,12 @@ export function isConnectionError(err: unknown): boolean {
   return statusCodeOf(err) === undefined && typeof code === 'string' && CONNECTION_CODES.has(code);
 }
 
-/** An engine failure that is nobody's fault but the infrastructure's. */
-export function engineFailure(action: string, err: unknown): InternalError {
-  const prefix = isConnectionError(err) ? 'the Docker engine is not reachable' : 'the Docker engine said';
-  return new InternalError(`Could not ${action}: ${prefix}: ${engineMessage(err)}`, { cause: err });
+/**
+ * An engine failure that is nobody's fault but the infrastructure's. An engine that cannot be
+ * reached at all is `EngineUnavailableError`: the queue runs the task again (elsewhere, or
+ * here once the engine is back); anything else it said is an internal error.
+ */
+export function engineFailure(action: string, err: unknown): TaskError {
+  if (isConnectionError(err)) return new EngineUnavailableError(`Could not ${action}: the Docker engine is not reachable: ${engineMessage(err)}`, { cause: err });
+  return new InternalError(`Could not ${action}: the Docker engine said: ${engineMessage(err)}`, { cause: err });
 }

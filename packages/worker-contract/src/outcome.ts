@@ -76,6 +76,17 @@ export class WorkerShutdownError extends TaskError {
   readonly outcome: RunOutcome = { state: 'exception', reason: 'worker-shutdown' };
 }
 
+/**
+ * The container engine went away under the run (stopped, restarted, its socket gone), or
+ * stopped the container itself: nothing the task did. Resolved `worker-shutdown`, the one
+ * reason besides the task's own `intermittent-task` that the queue retries, and a worker that
+ * sees it waits for the engine to answer again before claiming more.
+ */
+export class EngineUnavailableError extends TaskError {
+  readonly outcome: RunOutcome = { state: 'exception', reason: 'worker-shutdown' };
+  readonly engineUnavailable = true;
+}
+
 /** The outcome an arbitrary thrown value stands for. */
 export function outcomeOf(err: unknown): RunOutcome {
   if (err instanceof TaskError) return err.outcome;

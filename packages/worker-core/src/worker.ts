@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerConfig } from '@docker-worker/schema';
-import { LABELS, type CacheManager, type Feature, type RunOutcome, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
+import { LABELS, type CacheManager, type Container, type Feature, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
 import { ConfigError } from './config/config-error.js';
 import type { WorkerLog } from './log/worker-log.js';
 import type { QueueClient } from './queue/queue-client.js';
 import type { TaskClaim } from './queue/types.js';
-import { TaskRun } from './run/task-run.js';
+import { TaskRun, type RunReport } from './run/task-run.js';
 import { ClaimStore } from './state/claim-store.js';
 import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 import { DiskGate } from './capacity/disk-gate.js';
@@ -25,11 +25,14 @@ export interface WorkerOptions {
   /** Stop claiming after this many claims (`worker run` takes exactly one). */
   maxTasks?: number;
   onLogOpened?: (log: TaskLog, run: TaskRun) => void;
-  onRunFinished?: (run: TaskRun, outcome: RunOutcome) => void;
+  onRunFinished?: (run: TaskRun, report: RunReport) => void;
 }
 
 /** A claimWork reply that comes back faster than this was not a long poll: pause before the next. */
 const MIN_POLL_MS = 1000;
+/** After losing the engine: how long it must answer without a miss, and how often it is asked. */
+const ENGINE_STEADY_MS = 5000;
+const ENGINE_POLL_MS = 500;
 
 export function identityOf(config: WorkerConfig, rootUrl: string): WorkerIdentity {
   return {
@@ -65,6 +68,12 @@ export class Worker {
   #events = new EventEmitter();
   #loop: Promise<void> | undefined;
   #stopWaiting = new AbortController();
+  /** Aborts the claimWork long poll under way when running tasks are aborted (SIGTERM). */
+  #stopClaiming = new AbortController();
+  /** Set when a run lost the engine: claim nothing until it answers again. */
+  #engineLost = false;
+  /** Containers whose removal failed (the engine was away); removed once it answers. */
+  #leftovers = new Set<Container>();
   #claims: ClaimStore;
   #pulse: PulseCancelListener | undefined;
   #disk: DiskGate;
@@ -106,6 +115,10 @@ export class Worker {
     this.#stopping = true;
     this.#abortRuns ||= !options.finishTasks;
     this.#stopWaiting.abort();
+    // The queue claims nothing for a long poll whose connection is gone: aborting it means the
+    // tasks it would bring are not claimed only to be handed straight back, each losing a run.
+    // Finishing tasks (SIGINT) keeps the poll, and runs what it brings.
+    if (this.#abortRuns) this.#stopClaiming.abort();
     this.#events.emit('slot');
     if (this.#abortRuns) for (const run of this.#runs) run.shutdown();
     await this.#loop;
@@ -213,6 +226,10 @@ export class Worker {
         await once(this.#events, 'slot');
         continue;
       }
+      if (this.#engineLost) {
+        await this.#awaitEngine();
+        continue;
+      }
       if (!(await this.#diskAllows(free))) {
         // Free space before claiming more: unused images go first.
         await this.collectGarbage({ diskPressure: true });
@@ -222,7 +239,7 @@ export class Worker {
       const asked = Date.now();
       let claims: TaskClaim[];
       try {
-        claims = await queue.claimWork(this.#taskQueueId(), { workerGroup: config.workerGroup, workerId: config.workerId, tasks: free });
+        claims = await queue.claimWork(this.#taskQueueId(), { workerGroup: config.workerGroup, workerId: config.workerId, tasks: free }, { signal: this.#stopClaiming.signal });
       } catch (err) {
         if (this.#stopping) break;
         log.warn('claim work failed', { error: err, retryInMs: config.taskQueue.pollInterval });
@@ -238,6 +255,45 @@ export class Worker {
     log.info('claiming stopped', { running: this.#runs.size });
   }
 
+  /**
+   * The engine went away under a run: wait until it has answered steadily for a while (the
+   * runs it killed are resolved meanwhile), then remove the containers that could not be
+   * removed while it was away, before claiming more. Steadily, because an engine shutting down
+   * still answers for a second or so after it has stopped its containers: a claim made then
+   * would be lost to the same shutdown.
+   */
+  async #awaitEngine(): Promise<void> {
+    const { runtime, log } = this.#options;
+    log.warn('engine unavailable: claiming paused until it answers', {});
+    let answeringSince: number | undefined;
+    while (!this.#stopping) {
+      try {
+        await runtime.ping();
+        answeringSince ??= Date.now();
+        if (Date.now() - answeringSince >= ENGINE_STEADY_MS) break;
+      } catch {
+        answeringSince = undefined;
+      }
+      await this.#pause(ENGINE_POLL_MS);
+    }
+    if (this.#stopping) return;
+    this.#engineLost = false;
+    log.info('engine available again: claiming resumes', {});
+    await this.#removeLeftovers();
+  }
+
+  async #removeLeftovers(): Promise<void> {
+    for (const container of [...this.#leftovers]) {
+      try {
+        await container.remove();
+        this.#leftovers.delete(container);
+        this.#options.log.info('leftover container removed', { containerId: container.id });
+      } catch (err) {
+        this.#options.log.warn('leftover container not removed yet', { containerId: container.id, error: err });
+      }
+    }
+  }
+
   #startGc(): void {
     if (!this.#options.runtime.gc && !this.#purges) return;
     this.#gcTimer = setInterval(() => void this.collectGarbage(), this.#options.config.garbageCollection.interval);
@@ -248,6 +304,7 @@ export class Worker {
   collectGarbage(options: { diskPressure?: boolean } = {}): Promise<void> {
     const { runtime, config, log } = this.#options;
     void this.#purges?.poll();
+    if (this.#leftovers.size > 0) void this.#removeLeftovers();
     if (!runtime.gc) return Promise.resolve();
     this.#collecting ??= runtime
       .gc({ imageExpirationMs: config.garbageCollection.imageExpiration, diskPressure: options.diskPressure })
@@ -293,6 +350,7 @@ export class Worker {
       claims: this.#claims,
       caches: this.#options.caches,
       onLogOpened: (taskLog) => this.#options.onLogOpened?.(taskLog, run),
+      onLeftover: (container) => this.#leftovers.add(container),
     });
     this.#runs.add(run);
     // Claimed while shutting down: hand it straight back as worker-shutdown.
@@ -300,7 +358,11 @@ export class Worker {
     void run
       .run()
       .then(
-        (outcome) => this.#options.onRunFinished?.(run, outcome),
+        (report) => {
+          if (report.engineLost) this.#engineLost = true;
+          this.#options.onRunFinished?.(run, report);
+        },
+        // run() undoes what it started and never throws; this is a bug's last line of defence.
         (err: unknown) => log.error('task run crashed', { taskId: run.taskId, runId: run.runId, error: err }),
       )
       .finally(() => {

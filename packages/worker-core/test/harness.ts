@@ -3,10 +3,11 @@
  * wired exactly as the `worker` bin wires them. Each test gets its own worker ids and
  * directories, so suites can share one engine.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
@@ -23,6 +24,17 @@ const run = promisify(execFile);
 
 export const TEST_IMAGE = 'dw-test/busybox:latest';
 
+/** The built `worker` bin, run as a deployment runs it. */
+export const WORKER_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/bin/worker.js');
+
+/** A spawned `worker` process and what it printed. */
+export interface Daemon {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
 export class Harness {
   queue!: LocalQueue;
   client!: QueueClient;
@@ -37,11 +49,11 @@ export class Harness {
   /** Every request the embedded queue answered, in order. */
   requests: RequestEvent[] = [];
 
-  async start(options: { claimTimeout?: number; amqpUrl?: string } = {}): Promise<void> {
+  async start(options: { claimTimeout?: number; amqpUrl?: string; longPollSeconds?: number } = {}): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'dw-core-test-'));
     this.queue = new LocalQueue({
       claimTimeout: options.claimTimeout ?? 1200,
-      longPollSeconds: 1,
+      longPollSeconds: options.longPollSeconds ?? 1,
       storageDir: join(this.dir, 'queue'),
       amqpUrl: options.amqpUrl,
     });
@@ -83,6 +95,20 @@ export class Harness {
       DW_WORKER_GROUP: this.workerGroup,
       DW_TASK_QUEUE__POLL_INTERVAL: '200',
     };
+  }
+
+  /** `worker start` as its own process, serving this harness's queue like a deployed worker. */
+  daemon(args: string[], workerId: string, env: Record<string, string> = {}): Daemon {
+    const child = spawn(process.execPath, [WORKER_BIN, 'start', ...args], {
+      env: { ...process.env, ...this.daemonEnv(), DW_WORKER_ID: workerId, DW_WORK_DIR: join(this.dir, workerId), ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    return { child, stdout: () => out, stderr: () => err, exited };
   }
 
   async startWorker(

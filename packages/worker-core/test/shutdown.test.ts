@@ -1,16 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Harness, TEST_IMAGE } from './harness.js';
-
-const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/bin/worker.js');
-
-interface Daemon {
-  child: ChildProcess;
-  stdout: () => string;
-  exited: Promise<number | null>;
-}
+import { join } from 'node:path';
+import { Harness, TEST_IMAGE, type Daemon } from './harness.js';
 
 describe('stopping the worker (the real bin against the embedded queue)', () => {
   const h = new Harness();
@@ -24,21 +14,7 @@ describe('stopping the worker (the real bin against the embedded queue)', () => 
 
   /** `worker start` serving the test's queue, like a worker of a real deployment. */
   function daemon(args: string[] = [], workerId = `d${n++}`, env: Record<string, string> = {}): Daemon {
-    const child = spawn(process.execPath, [bin, 'start', ...args], {
-      env: {
-        ...process.env,
-        ...h.daemonEnv(),
-        DW_WORKER_ID: workerId,
-        DW_WORK_DIR: join(h.dir, workerId),
-        ...env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr!.resume();
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    return { child, stdout: () => out, exited };
+    return h.daemon(args, workerId, env);
   }
 
   async function sleeper(seconds: number): Promise<string> {

@@ -1,13 +1,10 @@
 import type { Credentials, ExceptionReason, TaskDefinition } from '@docker-worker/worker-contract';
 import tc from 'taskcluster-client';
+import { AbortableClaims } from './abortable-claims.js';
 import { keepQueueConnectionsAlive } from './keep-alive.js';
 import type { ReclaimReply, TaskClaim, TaskStatus } from './types.js';
 
-/** The HTTP status of a taskcluster-client error, if it has one. */
-export function statusCodeOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
+export { statusCodeOf } from './status-code.js';
 
 /**
  * Worker-level calls, with the worker's own credentials. Real and local mode go through the
@@ -18,18 +15,21 @@ export class QueueClient {
   #queue: InstanceType<typeof tc.Queue>;
   /** Worker-level calls to the purge-cache service go with the same credentials. */
   #purgeCache: InstanceType<typeof tc.PurgeCache>;
+  #claims: AbortableClaims;
 
   constructor(options: { rootUrl: string; credentials?: Credentials }) {
     this.rootUrl = options.rootUrl;
     keepQueueConnectionsAlive();
     this.#queue = new tc.Queue({ rootUrl: options.rootUrl, credentials: options.credentials });
     this.#purgeCache = new tc.PurgeCache({ rootUrl: options.rootUrl, credentials: options.credentials });
+    this.#claims = new AbortableClaims(options.rootUrl, options.credentials);
   }
 
   /** worker-runner's `new-credentials`: later worker-level calls use these. */
   setCredentials(credentials: Credentials): void {
     this.#queue = new tc.Queue({ rootUrl: this.rootUrl, credentials });
     this.#purgeCache = new tc.PurgeCache({ rootUrl: this.rootUrl, credentials });
+    this.#claims = new AbortableClaims(this.rootUrl, credentials);
   }
 
   /** Purge requests for caches on this worker pool made after `since`. */
@@ -40,7 +40,17 @@ export class QueueClient {
     return reply.requests;
   }
 
-  async claimWork(taskQueueId: string, request: { workerGroup: string; workerId: string; tasks: number }): Promise<TaskClaim[]> {
+  /**
+   * The claimWork long poll. With a `signal`, aborting it drops the request's connection at
+   * once, and the queue then claims nothing for it (it checks that the caller is still there
+   * before claiming): see AbortableClaims.
+   */
+  async claimWork(
+    taskQueueId: string,
+    request: { workerGroup: string; workerId: string; tasks: number },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<TaskClaim[]> {
+    if (options.signal) return this.#claims.claimWork(taskQueueId, request, options.signal);
     const reply = (await this.#queue.claimWork(taskQueueId, request)) as { tasks: TaskClaim[] };
     return reply.tasks;
   }

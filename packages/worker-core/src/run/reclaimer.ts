@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import type { RunQueue } from '../queue/queue-client.js';
 import { statusCodeOf } from '../queue/queue-client.js';
 import type { WorkerLog } from '../log/worker-log.js';
@@ -18,14 +19,15 @@ const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
  * Keeps one claim alive. A 409 means the run was canceled or the claim is gone; any other
- * error is retried with backoff until `takenUntil`, and never turned into a resolution
- * (the original sent its error text as an exception reason, behaviour §8.1 #2).
+ * error is retried with backoff (p-retry) until `takenUntil`, and never turned into a
+ * resolution (the original sent its error text as an exception reason).
  */
 export class Reclaimer {
   #options: ReclaimerOptions;
   #takenUntil: number;
   #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
+  /** Aborted by stop(): a retry waiting for its next attempt gives up at once. */
+  #stopped = new AbortController();
 
   constructor(options: ReclaimerOptions) {
     this.#options = options;
@@ -33,45 +35,57 @@ export class Reclaimer {
   }
 
   start(): void {
-    this.#schedule((this.#takenUntil - Date.now()) / this.#options.divisor);
+    this.#schedule();
   }
 
   stop(): void {
-    this.#stopped = true;
+    this.#stopped.abort();
     clearTimeout(this.#timer);
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.#reclaim(0), Math.max(0, delayMs));
+  #schedule(): void {
+    if (this.#stopped.signal.aborted) return;
+    const delayMs = (this.#takenUntil - Date.now()) / this.#options.divisor;
+    this.#timer = setTimeout(() => void this.#reclaim(), Math.max(0, delayMs));
   }
 
-  async #reclaim(failures: number): Promise<void> {
-    if (this.#stopped) return;
+  async #reclaim(): Promise<void> {
     const { queue, log } = this.#options;
+    const signal = this.#stopped.signal;
+    const ids = { taskId: queue.taskId, runId: queue.runId };
+    let takenUntil: string;
     try {
-      log.debug('reclaiming task', { taskId: queue.taskId, runId: queue.runId });
-      const reply = await queue.reclaim();
-      if (this.#stopped) return;
-      this.#takenUntil = Date.parse(reply.takenUntil);
-      log.info('reclaimed task', { taskId: queue.taskId, runId: queue.runId, takenUntil: reply.takenUntil });
-      this.#options.onReclaimed?.(reply.takenUntil);
-      this.#schedule((this.#takenUntil - Date.now()) / this.#options.divisor);
+      ({ takenUntil } = await pRetry(
+        () => {
+          log.debug('reclaiming task', ids);
+          return queue.reclaim();
+        },
+        {
+          retries: Infinity,
+          maxTimeout: MAX_RETRY_DELAY_MS,
+          maxRetryTime: Math.max(0, this.#takenUntil - Date.now()),
+          signal,
+          shouldRetry: ({ error }) => statusCodeOf(error) !== 409,
+          onFailedAttempt: ({ error }) => {
+            if (statusCodeOf(error) !== 409 && !signal.aborted) log.warn('error reclaiming task', { ...ids, error });
+          },
+        },
+      ));
     } catch (err) {
-      if (this.#stopped) return;
+      if (signal.aborted) return;
       if (statusCodeOf(err) === 409) {
-        log.info('claim lost', { taskId: queue.taskId, runId: queue.runId, reason: 'reclaim answered 409' });
+        log.info('claim lost', { ...ids, reason: 'reclaim answered 409' });
         this.#options.onLost('the queue answered 409 to a reclaim: the run was canceled or its claim is gone');
         return;
       }
-      const delay = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** failures);
-      if (Date.now() + delay >= this.#takenUntil) {
-        log.error('error reclaiming task', { taskId: queue.taskId, runId: queue.runId, error: err, final: true });
-        this.#options.onLost(`the claim expired while reclaims kept failing: ${(err as Error).message}`);
-        return;
-      }
-      log.warn('error reclaiming task', { taskId: queue.taskId, runId: queue.runId, error: err, retryInMs: delay });
-      this.#timer = setTimeout(() => void this.#reclaim(failures + 1), delay);
+      log.error('error reclaiming task', { ...ids, error: err, final: true });
+      this.#options.onLost(`the claim expired while reclaims kept failing: ${(err as Error).message}`);
+      return;
     }
+    if (signal.aborted) return;
+    this.#takenUntil = Date.parse(takenUntil);
+    log.info('reclaimed task', { ...ids, takenUntil });
+    this.#options.onReclaimed?.(takenUntil);
+    this.#schedule();
   }
 }

@@ -5,6 +5,7 @@ import type { WorkerConfig } from '@docker-worker/schema';
 import {
   FileTaskLog,
   LABELS,
+  EngineUnavailableError,
   MalformedPayloadError,
   TaskCanceledError,
   WorkerShutdownError,
@@ -29,7 +30,9 @@ import type { TaskClaim } from '../queue/types.js';
 import { containerEnv } from './container-env.js';
 import { writeFooter, writeHeader } from './header.js';
 import { HeldClaim } from './held-claim.js';
-import { resolveRun } from './resolve-run.js';
+import { resolveRun, type ResolveResult } from './resolve-run.js';
+import { logWriteFailure } from './log-failure.js';
+import { killWithRetries } from './kill-container.js';
 import { validateTask } from './validate-task.js';
 import { TaskCaches } from './task-caches.js';
 import { SupersededClaims, publishJson } from './superseded-claims.js';
@@ -52,6 +55,8 @@ export interface TaskRunOptions {
   caches?: CacheManager;
   /** Called once the task log exists, e.g. to echo it to a terminal. */
   onLogOpened?: (log: TaskLog) => void;
+  /** A container that could not be removed (the engine was away): someone must try again. */
+  onLeftover?: (container: Container) => void;
 }
 
 /** Shared memory for the container, as the original gave (about 1.8 GB). */
@@ -61,6 +66,19 @@ const SHM_SIZE = 1_800_000_000;
 interface Execution {
   outcome: RunOutcome;
   exitCode: number;
+}
+
+/** How a run ended, and whether the queue recorded it. */
+export interface RunReport {
+  outcome: RunOutcome;
+  /**
+   * What the queue made of the resolution; `not-sent` for a canceled run (the queue had
+   * resolved it already). Anything but `resolved` and `not-sent` means the queue did not
+   * record `outcome`.
+   */
+  resolution: ResolveResult | { result: 'not-sent' };
+  /** The engine went away under the run: the worker must wait for it before claiming more. */
+  engineLost: boolean;
 }
 
 /**
@@ -101,11 +119,15 @@ export class TaskRun {
   #dir: string | undefined;
   /** Every feature context handed out, so the resolved image can be added to them. */
   #contexts: TaskContext[] = [];
+  #taskLog: FileTaskLog | undefined;
+  #log: WorkerLog;
+  #engineLost = false;
 
   constructor(options: TaskRunOptions) {
     this.#options = options;
     this.#claim = options.claim;
     this.#caches = new TaskCaches(options.caches);
+    this.#log = options.log.child({ taskId: this.taskId, runId: this.runId });
   }
 
   get taskId(): string {
@@ -138,64 +160,120 @@ export class TaskRun {
     this.#halt(new WorkerShutdownError('Task has been aborted prematurely. Reason: worker-shutdown'));
   }
 
-  async run(): Promise<RunOutcome> {
-    const supersedingNote = await this.#supersede();
-    const { config, worker } = this.#options;
-    const claim = this.#claim;
-    const log = this.#options.log.child({ taskId: this.taskId, runId: this.runId });
+  /**
+   * Runs the claim to its end. Never throws: every step that started is undone whatever
+   * failed (each teardown step on its own, so one failing does not skip the others), and the
+   * report says whether the queue recorded the outcome.
+   */
+  async run(): Promise<RunReport> {
     const started = Date.now();
-    const dir = join(config.workDir, 'runs', `${this.taskId}-${this.runId}`);
-    await mkdir(dir, { recursive: true });
-    this.#dir = dir;
-    const taskLog = new FileTaskLog(join(dir, 'task.log'));
-    this.#options.onLogOpened?.(taskLog);
+    let taskFeatures: TaskFeature[] = [];
+    let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: -1 };
+    try {
+      const supersedingNote = await this.#supersede();
+      const taskLog = await this.#open();
+      const { config, worker } = this.#options;
+      this.#log.info('task run', { image: JSON.stringify(this.#claim.task.payload?.image) });
+      writeHeader(taskLog, this.taskId, worker);
+      if (supersedingNote) taskLog.info(supersedingNote);
+      const runQueue = this.#held.runQueue;
+      try {
+        const { payload, features } = validateTask(this.#claim.task, this.#options.features, {
+          allowPrivileged: config.dockerConfig.allowPrivileged,
+          switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
+        });
+        this.#hashUploads = features.some((feature) => feature.readsUploadHashes === true);
+        taskFeatures = features.map((feature) => feature.forTask(this.#featureContext(feature, payload, taskLog, runQueue)));
+        execution = await this.#execute(payload, taskFeatures, taskLog);
+      } catch (err) {
+        // An invalid payload still gets its log uploaded: it is where the author reads why.
+        if (err instanceof MalformedPayloadError && taskFeatures.length === 0) {
+          taskFeatures = this.#featuresForInvalidPayload(taskLog, runQueue);
+        }
+        throw err;
+      }
+    } catch (err) {
+      execution = { outcome: this.#stop?.outcome ?? outcomeOf(err), exitCode: -1 };
+      this.#engineLost = err instanceof EngineUnavailableError;
+      this.#reportError(err);
+    }
+    return this.#teardown(execution, taskFeatures, started);
+  }
+
+  /** The run's directory, task log and held claim; each undone by #teardown once it exists. */
+  async #open(): Promise<FileTaskLog> {
+    const { config } = this.#options;
+    this.#log = this.#options.log.child({ taskId: this.taskId, runId: this.runId });
     this.#held = new HeldClaim({
-      claim,
+      claim: this.#claim,
       queue: this.#options.queue,
-      log,
+      log: this.#log,
       reclaimDivisor: config.task.reclaimDivisor,
       store: this.#options.claims,
       processId: this.#options.processId,
       onLost: (why) => this.cancel(why),
     });
-    const runQueue = this.#held.runQueue;
     await this.#held.start();
-    log.info('task run', { image: JSON.stringify(claim.task.payload?.image) });
+    const dir = join(config.workDir, 'runs', `${this.taskId}-${this.runId}`);
+    this.#dir = dir;
+    await mkdir(dir, { recursive: true });
+    this.#taskLog = new FileTaskLog(join(dir, 'task.log'));
+    this.#options.onLogOpened?.(this.#taskLog);
+    return this.#taskLog;
+  }
 
-    writeHeader(taskLog, this.taskId, worker);
-    if (supersedingNote) taskLog.info(supersedingNote);
-    let taskFeatures: TaskFeature[] = [];
-    let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: -1 };
-    try {
-      const { payload, features } = validateTask(claim.task, this.#options.features, {
-        allowPrivileged: config.dockerConfig.allowPrivileged,
-        switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
-      });
-      this.#hashUploads = features.some((feature) => feature.readsUploadHashes === true);
-      taskFeatures = features.map((feature) => feature.forTask(this.#featureContext(feature, payload, taskLog, runQueue)));
-      execution = await this.#execute(payload, taskFeatures, taskLog, log);
-    } catch (err) {
-      execution = { outcome: this.#stop?.outcome ?? outcomeOf(err), exitCode: -1 };
-      this.#reportError(err, taskLog, log);
-      // An invalid payload still gets its log uploaded: it is where the author reads why.
-      if (err instanceof MalformedPayloadError && taskFeatures.length === 0) {
-        taskFeatures = this.#featuresForInvalidPayload(taskLog, runQueue);
+  /**
+   * Undo, in order, whatever the run got to: footer and log, `killed` hooks (uploads), the
+   * container, caches, reclaims, the resolution, the superseded claims, the claim store entry
+   * and the run directory. Each step runs whatever the others did.
+   */
+  async #teardown(execution: Execution, taskFeatures: TaskFeature[], started: number): Promise<RunReport> {
+    const log = this.#log;
+    let outcome = execution.outcome;
+    const taskLog = this.#taskLog;
+    if (taskLog) {
+      writeFooter(taskLog, outcome.state === 'completed', execution.exitCode, Date.now() - started);
+      await this.#step('close the task log', () => taskLog.close());
+      // An incomplete log fails the run (unless the queue took it away or it is being handed back).
+      if (taskLog.failure && outcome.state !== 'canceled' && !(outcome.state === 'exception' && outcome.reason === 'worker-shutdown')) {
+        outcome = logWriteFailure(taskLog.failure).outcome;
       }
     }
-    writeFooter(taskLog, execution.outcome.state === 'completed', execution.exitCode, Date.now() - started);
-    await taskLog.close();
+    outcome = await this.#killed(taskFeatures, outcome);
+    const container = this.#container;
+    if (container) {
+      await this.#step('remove the container', () => container.remove(), () => this.#options.onLeftover?.(container));
+    }
+    await this.#step('release the caches', () => this.#caches.release(this.#purgeCaches));
+    this.#held?.stop();
+    await this.#step('announce superseding', () => this.#announceSuperseding(outcome));
+    let resolution: RunReport['resolution'] = { result: 'not-sent' };
+    if (outcome.state !== 'canceled') {
+      const runQueue = this.#held?.runQueue ?? this.#options.queue.forRun(this.taskId, this.runId, this.#claim.credentials);
+      const takenUntil = () => this.#held?.takenUntil ?? Date.parse(this.#claim.takenUntil);
+      resolution = await resolveRun({ runQueue, queue: this.#options.queue, resolution: outcome, takenUntil, log });
+    }
+    if (this.#superseded) await this.#step('resolve the superseded claims', () => this.#superseded!.resolve({ taskId: this.taskId, runId: this.runId }, outcome));
+    // A run the queue did not record stays in the claim store: the next start hands it back.
+    if (this.#held && resolution.result !== 'gave-up') await this.#step('forget the claim', () => this.#held.release());
+    if (this.#dir) await this.#step('remove the run directory', () => rm(this.#dir!, { recursive: true, force: true }));
+    const reason = 'reason' in outcome ? outcome.reason : undefined;
+    if (resolution.result === 'gave-up' || resolution.result === 'conflict') {
+      log.warn('task not resolved', { outcome: outcome.state, reason, result: resolution.result, why: resolution.reason });
+    } else {
+      log.info('task resolved', { outcome: outcome.state, reason });
+    }
+    return { outcome, resolution, engineLost: this.#engineLost };
+  }
 
-    const outcome = await this.#killed(taskFeatures, execution.outcome, log);
-    await this.#removeContainer(log);
-    await this.#caches.release(this.#purgeCaches).catch((err: unknown) => log.error('cache release failed', { error: err }));
-    this.#held.stop();
-    await this.#announceSuperseding(outcome, log);
-    await this.#resolve(runQueue, outcome, log);
-    await this.#superseded?.resolve({ taskId: this.taskId, runId: this.runId }, outcome);
-    await this.#held.release();
-    await rm(dir, { recursive: true, force: true });
-    log.info('task resolved', { outcome: outcome.state, reason: 'reason' in outcome ? outcome.reason : undefined });
-    return outcome;
+  /** One teardown step: its failure is logged with its name and does not stop the next. */
+  async #step(name: string, undo: () => Promise<unknown>, onFailure?: () => void): Promise<void> {
+    try {
+      await undo();
+    } catch (err) {
+      this.#log.error('teardown step failed', { step: name, error: err });
+      onFailure?.();
+    }
   }
 
   /**
@@ -222,13 +300,13 @@ export class TaskRun {
   }
 
   /** The executed run lists the runs it stood in for, while it can still create artifacts. */
-  async #announceSuperseding(outcome: RunOutcome, log: WorkerLog): Promise<void> {
+  async #announceSuperseding(outcome: RunOutcome): Promise<void> {
     const runs = this.#superseded?.runs ?? [];
     if (runs.length === 0 || (outcome.state !== 'completed' && outcome.state !== 'failed')) return;
     try {
       await publishJson(this.#publisherFor(this.#held.runQueue), 'public/supersedes.json', runs);
     } catch (err) {
-      log.warn('supersedes.json not published', { error: err });
+      this.#log.warn('supersedes.json not published', { error: err });
     }
   }
 
@@ -236,7 +314,7 @@ export class TaskRun {
     if (this.#stop) return;
     this.#stop = reason;
     this.#abort.abort(reason);
-    void this.#container?.kill().catch(() => {});
+    if (this.#container) void killWithRetries(this.#container, this.#log, reason.outcome.state);
   }
 
   /**
@@ -282,9 +360,10 @@ export class TaskRun {
     return ctx;
   }
 
-  async #execute(payload: DockerWorkerPayload, taskFeatures: TaskFeature[], taskLog: TaskLog, log: WorkerLog): Promise<Execution> {
+  async #execute(payload: DockerWorkerPayload, taskFeatures: TaskFeature[], taskLog: TaskLog): Promise<Execution> {
     const { runtime, worker } = this.#options;
     const claim = this.#claim;
+    const log = this.#log;
     const signal = this.#abort.signal;
     const additions: ContainerAdditions[] = [];
     for (const feature of taskFeatures) {
@@ -326,12 +405,19 @@ export class TaskRun {
     for (const feature of taskFeatures) await feature.created?.(container);
 
     taskLog.info('=== Task Starting ===');
-    const copying = pipeline(container.output, taskLog.output);
+    // Settles whatever happens (a handled promise), so a wait() that throws leaves no rejection
+    // behind; its error is looked at once the container has exited.
+    let copyFailure: unknown;
+    const copying = pipeline(container.output, taskLog.output).catch((err: unknown) => {
+      copyFailure = taskLog.failure ? logWriteFailure(taskLog.failure) : err;
+      // Output nobody can keep: stop the task rather than let it run on unlogged.
+      if (taskLog.failure) void killWithRetries(container, log, 'the task log could not be written');
+    });
     try {
       await container.start();
     } catch (err) {
       container.output.destroy();
-      await copying.catch(() => {});
+      await copying;
       throw err;
     }
     const startedAt = Date.now();
@@ -339,23 +425,35 @@ export class TaskRun {
     const timer = setTimeout(() => {
       this.#timedOut = true;
       taskLog.error(`Task timeout after ${payload.maxRunTime} seconds. Force killing container.`);
-      void container.kill().catch(() => {});
+      void killWithRetries(container, log, 'maxRunTime');
     }, payload.maxRunTime * 1000);
     let exitCode: number;
     try {
       for (const feature of taskFeatures) await feature.started?.();
       exitCode = await container.wait();
-      await copying;
     } finally {
       clearTimeout(timer);
     }
+    await copying;
     taskLog.info('=== Task Finished ===');
     // Canceled or shut down: the container was killed, its results are not the task's.
     if (this.#stop) throw this.#stop;
+    if (copyFailure !== undefined) throw copyFailure;
 
     this.#purgeCaches = payload.onExitStatus?.purgeCaches?.includes(exitCode) ?? false;
     const result = { exitCode, timedOut: this.#timedOut, durationMs: Date.now() - startedAt };
-    for (const feature of taskFeatures) await feature.stopped?.(result);
+    // Every feature collects what it needs, even after another one failed; the first failure
+    // decides the run.
+    let failure: { error: unknown } | undefined;
+    for (const feature of taskFeatures) {
+      try {
+        await feature.stopped?.(result);
+      } catch (err) {
+        log.error('stopped hook failed', { error: err });
+        failure ??= { error: err };
+      }
+    }
+    if (failure) throw failure.error;
     return { outcome: resolutionFor(payload, exitCode, this.#timedOut), exitCode: this.#timedOut ? -1 : exitCode };
   }
 
@@ -371,49 +469,40 @@ export class TaskRun {
     };
   }
 
-  #reportError(err: unknown, taskLog: TaskLog, log: WorkerLog): void {
+  /** Says why the run ends early, in the task log (when it exists) and the worker log. */
+  #reportError(err: unknown): void {
+    const taskLog = this.#taskLog;
+    const log = this.#log;
     if (this.#stop && (err === this.#stop || this.#abort.signal.aborted)) {
-      taskLog.error(this.#stop.message);
+      taskLog?.error(this.#stop.message);
       log.info('task aborted', { reason: this.#stop.outcome.state });
       return;
     }
     if (err instanceof MalformedPayloadError) {
-      taskLog.error(`The task payload is invalid, so nothing was started:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
+      taskLog?.error(`The task payload is invalid, so nothing was started:\n${err.problems.map((p) => `  - ${p}`).join('\n')}`);
       log.info('task payload invalid', { problems: err.problems });
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
-    taskLog.error(message);
+    taskLog?.error(message);
     log.warn('task error', { error: err, outcome: outcomeOf(err).state });
   }
 
-  /** `killed` hooks run in reverse order; a failure there (a log upload) is infrastructure's. */
-  async #killed(taskFeatures: TaskFeature[], outcome: RunOutcome, log: WorkerLog): Promise<RunOutcome> {
+  /**
+   * `killed` hooks run in reverse order, each whatever the others did. A failure there (a log
+   * upload) makes a completed or failed run an exception: its results are incomplete. An
+   * exception already decided stands, as the root cause.
+   */
+  async #killed(taskFeatures: TaskFeature[], outcome: RunOutcome): Promise<RunOutcome> {
     let final = outcome;
     for (const feature of [...taskFeatures].reverse()) {
       try {
         await feature.killed?.(outcome);
       } catch (err) {
-        log.error('killed hook failed', { error: err });
-        if (final.state !== 'canceled') final = outcomeOf(err);
+        this.#log.error('killed hook failed', { error: err });
+        if (final.state === 'completed' || final.state === 'failed') final = outcomeOf(err);
       }
     }
     return final;
   }
-
-  async #removeContainer(log: WorkerLog): Promise<void> {
-    if (!this.#container) return;
-    try {
-      await this.#container.remove();
-      log.debug('container removed', { containerId: this.#container.id });
-    } catch (err) {
-      log.error('container removal failed', { containerId: this.#container.id, error: err });
-    }
-  }
-
-  async #resolve(runQueue: RunQueue, outcome: RunOutcome, log: WorkerLog): Promise<void> {
-    if (outcome.state === 'canceled') return;
-    await resolveRun({ runQueue, queue: this.#options.queue, resolution: outcome, takenUntil: () => this.#held.takenUntil, log });
-  }
-
 }

@@ -13,6 +13,8 @@ declare module 'taskcluster-client' {
     retries?: number;
     timeout?: number;
     authorizedScopes?: string[];
+    /** Options for agents of this client's own, instead of the shared `agents`. */
+    agent?: import('node:http').AgentOptions;
   }
   type ApiMethod = (...args: any[]) => Promise<any>;
   class TcClient {

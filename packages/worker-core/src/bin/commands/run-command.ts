@@ -1,4 +1,4 @@
-import type { RunOutcome } from '@docker-worker/worker-contract';
+import type { RunReport } from '../../run/task-run.js';
 import { loadConfig } from '../../config/load-config.js';
 import { createWorkerLog } from '../../log/worker-log.js';
 import { QueueClient } from '../../queue/queue-client.js';
@@ -38,7 +38,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     services.liveLog.on('registered', ({ url }) => process.stderr.write(`Live log: ${url}\n`));
     const queue = new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.credentials });
     await queue.createTask(local.taskId, local.definition);
-    let outcome: RunOutcome | undefined;
+    let report: RunReport | undefined;
     let runId = 0;
     let echoing: Promise<void> = Promise.resolve();
     const worker = new Worker({
@@ -60,15 +60,26 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
         });
       },
       onRunFinished: (_run, result) => {
-        outcome = result;
+        report = result;
       },
     });
-    await worker.start();
-    await worker.finished();
+    const interrupted = abortOnSignals(worker);
+    try {
+      await worker.start();
+      await worker.finished();
+    } finally {
+      interrupted.dispose();
+    }
     await echoing;
-    if (!outcome) throw new Error(`task ${local.taskId} was not run`);
+    if (!report) throw new SetupError(`task ${local.taskId} was not run${interrupted.signal ? ` (interrupted by ${interrupted.signal})` : ''}`);
+    const { outcome, resolution } = report;
     if (options.artifactsDir) {
       for (const line of await downloadArtifacts(queue, local.taskId, runId, options.artifactsDir)) process.stdout.write(`${line}\n`);
+    }
+    if (resolution.result === 'gave-up' || resolution.result === 'conflict') {
+      // What the worker made of the run is not what the queue has: say both, and fail as setup.
+      process.stdout.write(`${resultLine(local.taskId, outcome)}, but the queue did not record it: ${resolution.reason}\n`);
+      return EXIT.setup;
     }
     process.stdout.write(`${resultLine(local.taskId, outcome)}\n`);
     return exitCodeFor(outcome);
@@ -76,6 +87,35 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     await services?.stop();
     await embedded.stop();
   }
+}
+
+/**
+ * SIGINT and SIGTERM as `worker start` treats SIGTERM: the first aborts the task
+ * (`worker-shutdown`, its log still uploaded and its result printed), a second exits at once.
+ * One task is all `worker run` has, so there is nothing to let finish.
+ */
+function abortOnSignals(worker: Worker): { readonly signal: NodeJS.Signals | undefined; dispose(): void } {
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received) {
+      process.stderr.write(`${signal} again: exiting now\n`);
+      process.exit(130);
+    }
+    received = signal;
+    process.stderr.write(`${signal}: aborting the task (worker-shutdown); ${signal} again exits at once\n`);
+    void worker.stop({ finishTasks: false });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    get signal() {
+      return received;
+    },
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 export { EXIT };
