@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
 import { validateConfig, type WorkerConfig } from '@docker-worker/schema';
-import type { CacheManager, RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
+import type { CacheManager, Feature, RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
 import { slugid } from 'taskcluster-client';
 import { createCaches, createFeatures, createRuntime, startFeatureServices, type FeatureServices } from '../src/bin/compose.js';
 import { createMemoryLog } from '../src/log/worker-log.js';
@@ -113,7 +113,7 @@ export class Harness {
 
   async startWorker(
     overrides: Record<string, unknown> = {},
-    options: { maxTasks?: number; runtime?: Runtime; caches?: CacheManager } = {},
+    options: { maxTasks?: number; runtime?: Runtime; caches?: CacheManager; features?: (wired: Feature[]) => Feature[] } = {},
   ): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog>; services: FeatureServices }> {
     const log = createMemoryLog();
     const config = this.config(overrides);
@@ -123,7 +123,7 @@ export class Harness {
       config,
       queue: this.client,
       runtime: options.runtime ?? createRuntime(config),
-      features: createFeatures(services),
+      features: (options.features ?? ((wired) => wired))(createFeatures(services)),
       caches: options.caches ?? createCaches(config),
       log,
       maxTasks: options.maxTasks,
