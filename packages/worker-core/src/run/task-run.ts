@@ -167,7 +167,8 @@ export class TaskRun {
     let taskFeatures: TaskFeature[] = [];
     let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: -1 };
     try {
-      const { payload, features } = validateTask(claim.task, this.#options.features, {
+      const { payload, features } = await validateTask(claim.task, this.#options.features, {
+        runtime: this.#options.runtime, expandScopes: (scopes) => runQueue.expandScopes(scopes),
         allowPrivileged: config.dockerConfig.allowPrivileged,
         switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
       });
