@@ -3,13 +3,15 @@ import {
   ImageError,
   InternalError,
   MalformedPayloadError,
-  scopeSatisfied,
   type Container,
   type ContainerSpec,
+  type DockerWorkerPayload,
   type ImageContext,
   type ImageSpec,
   type ResolvedImage,
   type Runtime,
+  type ScopeRequirement,
+  type TaskDefinition,
 } from '@docker-worker/worker-contract';
 import Dockerode from 'dockerode';
 import { DockerContainer } from './docker-container.js';
@@ -101,19 +103,36 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /**
+   * What the image asks of the task's scopes, checked by the worker before anything starts:
+   * pulling with the worker's registry credentials needs `docker-worker:image:<repository>:<tag>`
+   * (even when the image is already here: a copy pulled for one task with the worker's
+   * credentials must not serve a task that may not use them), and an artifact image that is
+   * not public needs `queue:get-artifact:<path>`, which its download is then signed with.
+   */
+  requiredScopes(payload: DockerWorkerPayload, _task: TaskDefinition): ScopeRequirement[] {
+    const image = payload.image as ImageSpec;
+    if (typeof image === 'object' && (image.type === 'task-image' || image.type === 'indexed-image')) {
+      if (image.path.startsWith('public/')) return [];
+      return [{ for: 'payload.image', scopes: `queue:get-artifact:${image.path}`, because: `the image artifact "${image.path}" is not public` }];
+    }
+    const reference = parseImageReference(dockerImageName(image));
+    const matched = credentialsFor(reference, this.#registries, this.#defaultRegistry);
+    if (!matched) return [];
+    return [
+      {
+        for: `payload.image "${reference.name}"`,
+        scopes: matched.scope,
+        because: `pulls from ${matched.registry} use the worker's registry credentials`,
+      },
+    ];
+  }
+
   async ensureImage(image: ImageSpec, ctx: ImageContext): Promise<ResolvedImage> {
     if (typeof image === 'object' && (image.type === 'task-image' || image.type === 'indexed-image')) return this.#ensureArtifactImage(image, ctx);
     const reference = parseImageReference(dockerImageName(image));
     ctx.signal.throwIfAborted();
     const matched = credentialsFor(reference, this.#registries, this.#defaultRegistry);
-    // Checked even when the image is already here: a copy pulled for one task with the
-    // worker's credentials must not serve a task that may not use them.
-    if (matched && !scopeSatisfied(ctx.task.scopes ?? [], matched.scope)) {
-      throw new ImageError(
-        `Not authorized to use image "${reference.name}": pulls from ${matched.registry} use the worker's registry credentials, ` +
-          `so the task needs the scope ${matched.scope}`,
-      );
-    }
     const present = await this.#localImage(reference);
     if (present) {
       if (await this.#images.has(present.Id)) await this.#images.touch(present.Id, reference.name);
@@ -178,12 +197,9 @@ export class DockerRuntime implements Runtime {
     } else {
       taskId = image.taskId;
     }
+    // Read with the claim's credentials, so with no more than the task's own scopes (a private
+    // artifact's scope is among requiredScopes, checked before anything started).
     const { path } = image;
-    // Public artifacts anyone may read; others need the task's own permission to read them.
-    const scope = `queue:get-artifact:${path}`;
-    if (!path.startsWith('public/') && !scopeSatisfied(ctx.task.scopes ?? [], scope)) {
-      throw new ImageError(`Not authorized to use image artifact "${path}" of task ${taskId}: the task needs the scope ${scope}`);
-    }
     const name = artifactImageName(taskId, path);
     const present = await this.#localImage(parseImageReference(name));
     if (present) {

@@ -7,5 +7,5 @@ export {
   type LiveLogRegisteredEvent,
   type LiveLogServerEvents,
 } from './live-log-server.js';
-export { liveLogServerConfig, LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.js';
+export { liveLogConfigSchema, liveLogServerConfig, LiveLogConfigError, type LiveLogServerConfig, type LiveLogSettings } from './live-log-config.js';
 export { backingLogName, DEFAULT_LIVE_LOG, LOG_CONTENT_TYPE } from './log-names.js';

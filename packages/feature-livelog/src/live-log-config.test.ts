@@ -1,4 +1,5 @@
-import { LiveLogConfigError, liveLogServerConfig } from './live-log-config.js';
+import { validateFeatureSection } from '@docker-worker/schema';
+import { liveLogConfigSchema, liveLogServerConfig } from './live-log-config.js';
 
 const defaults = { publicHostname: 'localhost' };
 
@@ -14,28 +15,25 @@ describe('features.localLiveLog settings', () => {
     expect(liveLogServerConfig({ publicHostname: 'w.example.com', host: '10.0.0.5' }, defaults).host).toBe('10.0.0.5');
   });
 
-  it('a port given as a string of digits (an environment override) is a number', () => {
-    expect(liveLogServerConfig({ port: '60023' }, defaults).port).toBe(60023);
-    expect(liveLogServerConfig({ port: 60023 }, defaults).port).toBe(60023);
-  });
-
   it('tls: both paths', () => {
     expect(liveLogServerConfig({ tls: { certificate: '/c.pem', key: '/k.pem' } }, defaults).tls).toEqual({ certificate: '/c.pem', key: '/k.pem' });
   });
 
-  it('every problem in one error, each naming its key', () => {
-    let error: unknown;
-    try {
-      liveLogServerConfig({ port: 70000, host: '', publicHostname: 3, tls: { certificate: '/c.pem', extra: 1 }, bogus: true }, defaults);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(LiveLogConfigError);
-    const message = (error as Error).message;
-    for (const key of ['.port ', '.host ', '.publicHostname ', '.tls.key ', '.tls.extra ', '.bogus ']) expect(message).toContain(`features.localLiveLog${key}`);
-  });
+  describe('the schema the worker checks the section against', () => {
+    const check = (section: unknown) => validateFeatureSection('localLiveLog', liveLogConfigSchema, section);
 
-  it.each([[-1], [1.5], ['80a'], [true]])('port %p is refused', (port) => {
-    expect(() => liveLogServerConfig({ port }, defaults)).toThrow(LiveLogConfigError);
+    it('takes a port given as a string of digits (an environment override) as a number, and enabled', () => {
+      expect(check({ port: '60023', enabled: false })).toEqual({ ok: true, value: { port: 60023, enabled: false } });
+    });
+
+    it('names every bad key', () => {
+      const result = check({ port: 70000, host: ' ', publicHostname: 3, tls: { certificate: '/c.pem', extra: 1 }, bogus: true });
+      const messages = result.ok ? [] : result.problems.map((p) => p.message).join('\n');
+      for (const key of ['.port ', '.host ', '.publicHostname ', '.tls.key ', '.tls.extra ', '.bogus ']) expect(messages).toContain(`features.localLiveLog${key}`);
+    });
+
+    it.each([[-1], [1.5], ['80a'], [true]])('refuses port %p', (port) => {
+      expect(check({ port }).ok).toBe(false);
+    });
   });
 });

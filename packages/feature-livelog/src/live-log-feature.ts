@@ -1,12 +1,14 @@
 import type { Feature, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
+import { LiveLogConfigError, liveLogConfigSchema, liveLogServerConfig, type LiveLogSettings } from './live-log-config.js';
 import { CompressedLog } from './compressed-log.js';
 import type { LiveLogRegistration, LiveLogServer } from './live-log-server.js';
 import { DEFAULT_LIVE_LOG, LOG_CONTENT_TYPE, backingLogName } from './log-names.js';
 
 export interface LiveLogFeatureOptions {
   /**
-   * The worker's live log server, started before the worker claims. Without one there is no
-   * live log while the task runs, only the backing log (and the link to it) at the end.
+   * The worker's live log server, started by the feature's checkHost (before the worker
+   * claims) with the `features.localLiveLog` settings, unless it was started already. Without
+   * one there is no live log while the task runs, only the backing log (and the link to it).
    */
   server?: LiveLogServer;
 }
@@ -64,6 +66,19 @@ export function createLiveLogFeature(options: LiveLogFeatureOptions = {}): Featu
     name: 'localLiveLog',
     defaultEnabled: true,
     reservedArtifacts: [DEFAULT_LIVE_LOG, backingLogName(DEFAULT_LIVE_LOG)],
+    configSchema: liveLogConfigSchema,
+    /** The host must give the server its port (and the certificate must be readable): it listens from here on. */
+    async checkHost(worker, config) {
+      const { server } = options;
+      if (!server || server.started) return undefined;
+      try {
+        await server.start(liveLogServerConfig(config as LiveLogSettings, { publicHostname: worker.host }));
+        return undefined;
+      } catch (err) {
+        if (err instanceof LiveLogConfigError) return err.message;
+        throw err;
+      }
+    },
     forTask: (ctx) => new LiveLogTask(ctx, options.server),
   };
 }

@@ -10,7 +10,7 @@ import { LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.
 import { LOG_CONTENT_TYPE } from './log-names.js';
 import { pacedReader } from './paced-reader.js';
 
-export interface LiveLogServerOptions extends LiveLogServerConfig {
+export interface LiveLogServerOptions extends Partial<LiveLogServerConfig> {
   /**
    * A reader whose client has taken nothing for this long while bytes wait for it is dropped,
    * so a stuck client cannot hold a finished log's file (and its disk space) open for ever.
@@ -65,15 +65,28 @@ const LOG_HEADERS = {
  */
 export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
   #options: LiveLogServerOptions;
+  /** Where it listens and what its URLs say: from the constructor, or given to start(). */
+  #config: LiveLogServerConfig | undefined;
   #server: http.Server | undefined;
   #port: number | undefined;
   #logs = new Map<string, TaskLog>();
   #readers = new Set<AbortController>();
   #sockets = new Set<Socket>();
 
-  constructor(options: LiveLogServerOptions) {
+  /**
+   * Settings given here are used by start(); a server made without them is configured by
+   * start(config), which the live log feature's checkHost calls with the worker's config.
+   */
+  constructor(options: LiveLogServerOptions = {}) {
     super();
     this.#options = options;
+    const { host, port, publicHostname, tls } = options;
+    if (host !== undefined && port !== undefined && publicHostname !== undefined) this.#config = { host, port, publicHostname, ...(tls ? { tls } : {}) };
+  }
+
+  /** Whether it listens. */
+  get started(): boolean {
+    return this.#server !== undefined;
   }
 
   /** The port the server listens on, once started. */
@@ -87,15 +100,20 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
     return this.#readers.size;
   }
 
-  /** Listen. Throws LiveLogConfigError when the certificate cannot be used or the port is taken. */
-  async start(): Promise<void> {
+  /**
+   * Listen, with `config` or the constructor's settings. Throws LiveLogConfigError when the
+   * certificate cannot be used or the port is taken. A server already listening stays as it is.
+   */
+  async start(config?: LiveLogServerConfig): Promise<void> {
     if (this.#server) return;
-    const server = await this.#createServer();
+    if (config) this.#config = config;
+    if (!this.#config) throw new Error('the live log server needs its host, port and publicHostname to start');
+    const server = await this.#createServer(this.#config);
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
-    const { host, port } = this.#options;
+    const { host, port } = this.#config;
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -138,15 +156,14 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
   }
 
   #baseUrl(): string {
-    const { publicHostname, tls } = this.#options;
+    const { publicHostname, tls } = this.#config!;
     // An IPv6 literal needs brackets in a URL.
     const host = publicHostname.includes(':') && !publicHostname.startsWith('[') ? `[${publicHostname}]` : publicHostname;
     return `${tls ? 'https' : 'http'}://${host}:${this.port}`;
   }
 
-  async #createServer(): Promise<http.Server> {
+  async #createServer({ tls }: LiveLogServerConfig): Promise<http.Server> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.#serve(req, res);
-    const { tls } = this.#options;
     if (!tls) return http.createServer(handler);
     const read = async (key: 'certificate' | 'key') => {
       try {

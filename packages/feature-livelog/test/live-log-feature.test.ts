@@ -133,4 +133,36 @@ describe('the localLiveLog and bulkLog features', () => {
     expect(bulkLogFeature.reservedArtifacts).toEqual([BULK_LOG]);
     expect(createLiveLogFeature().reservedArtifacts).toEqual(['public/logs/live.log', 'public/logs/live_backing.log']);
   });
+
+  describe('checkHost', () => {
+    const worker = { rootUrl: 'http://q', provisionerId: 'p', workerType: 'w', workerGroup: 'g', workerId: 'i', workerNodeType: 'n', host: 'localhost' };
+
+    it('starts the server with the config section, the worker host in URLs by default', async () => {
+      const own = new LiveLogServer();
+      const feature = createLiveLogFeature({ server: own });
+      try {
+        expect(own.started).toBe(false);
+        await expect(feature.checkHost!(worker, { port: 0 })).resolves.toBeUndefined();
+        expect(own.started).toBe(true);
+        expect(own.register(newLog()).url).toMatch(new RegExp(`^http://localhost:${own.port}/log/[0-9a-f]{64}$`));
+        // Called again (a second worker sharing the server): it stays as it is.
+        await expect(feature.checkHost!(worker, { port: 1 })).resolves.toBeUndefined();
+      } finally {
+        await own.stop();
+      }
+    });
+
+    it('names the setting when the host cannot give the server its port or certificate', async () => {
+      const taken = createLiveLogFeature({ server: new LiveLogServer() });
+      await expect(taken.checkHost!(worker, { host: '127.0.0.1', port: server.port })).resolves.toMatch(/^features\.localLiveLog: the live log server cannot listen on 127\.0\.0\.1:\d+/);
+      const noCert = createLiveLogFeature({ server: new LiveLogServer() });
+      await expect(noCert.checkHost!(worker, { tls: { certificate: join(dir, 'none.pem'), key: join(dir, 'none.key') } })).resolves.toMatch(
+        /^features\.localLiveLog\.tls\.certificate: cannot read /,
+      );
+    });
+
+    it('has nothing to check without a server', async () => {
+      await expect(liveLogFeature.checkHost!(worker, {})).resolves.toBeUndefined();
+    });
+  });
 });

@@ -10,6 +10,7 @@ export const SERVICE_REFERENCE_KEYS = {
   object: 'Object',
   index: 'Index',
   'purge-cache': 'PurgeCache',
+  auth: 'Auth',
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_REFERENCE_KEYS;

@@ -71,6 +71,9 @@ export const ROUTE_TABLE: readonly RouteSpec[] = [
   { service: 'purge-cache', name: 'ping', method: 'GET', route: '/ping' },
   { service: 'purge-cache', name: 'purgeCache', method: 'POST', route: '/purge-cache/<workerPoolId>', input: 'purge-cache-request' },
   { service: 'purge-cache', name: 'purgeRequests', method: 'GET', route: '/purge-cache/<workerPoolId>' },
+  // auth: role expansion only (clients and roles come from the queue's options)
+  { service: 'auth', name: 'ping', method: 'GET', route: '/ping' },
+  { service: 'auth', name: 'expandScopes', method: 'POST', route: '/scopes/expand', input: 'scopeset' },
 ];
 
 /** The queue API calls a worker makes; the server must serve every one of them. */

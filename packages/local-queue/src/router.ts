@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { referenceFunction, type ServiceName } from './api-reference.js';
 import type { ClientStore } from './auth/clients.js';
+import type { RoleStore } from './auth/roles.js';
 import { authenticateRequest, type AuthResult } from './auth/hawk.js';
 import {
   formatScopeExpression,
@@ -101,6 +102,7 @@ export class Router {
   constructor(
     handlers: HandlerTable,
     private readonly clients: ClientStore,
+    private readonly roles: RoleStore,
     private readonly faults: FaultInjector,
   ) {
     this.routes = ROUTE_TABLE.map((spec) => {
@@ -175,7 +177,7 @@ export class Router {
     }
     checkParams(params);
     // Routes without scopes are public: the real services do not even look at credentials.
-    const auth: AuthResult = scopes === undefined ? { clientId: undefined, scopes: [] } : await authenticateRequest(req, query, this.clients);
+    const auth: AuthResult = scopes === undefined ? { clientId: undefined, scopes: [] } : await authenticateRequest(req, query, this.clients, this.roles);
     setAuth(auth);
     let body: unknown;
     if (spec.input) {

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { artifactHandlers } from './artifacts/routes.js';
 import { ArtifactStore } from './artifacts/store.js';
 import { ClientStore, randomAccessToken, type Credentials } from './auth/clients.js';
+import { RoleStore } from './auth/roles.js';
+import { authHandlers } from './auth/routes.js';
 import type { ServiceContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { indexHandlers } from './index-service/routes.js';
@@ -48,6 +50,12 @@ export interface LocalQueueOptions {
   expiryCheckInterval?: number;
   /** Publish every Pulse-shaped message to this RabbitMQ (`amqp://user:pass@host:5672/vhost`) too. */
   amqpUrl?: string;
+  /**
+   * Roles, role id to scopes: a client or task holding `assume:<roleId>` holds the role's
+   * scopes too (ids ending in `*` are patterns), as in the auth service; `auth.expandScopes`
+   * answers with them.
+   */
+  roles?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Emitted as 'request' on LocalQueue.events after every HTTP request. */
@@ -79,6 +87,7 @@ export class LocalQueue {
   private readonly expiryCheckInterval: number;
   private readonly root: Credentials;
   private readonly clients = new ClientStore();
+  private readonly roles: RoleStore;
   private readonly faults = new FaultInjector();
   private readonly waiters = new PendingWaiters();
   private readonly state: QueueState;
@@ -105,6 +114,7 @@ export class LocalQueue {
     this.expiryCheckInterval = options.expiryCheckInterval ?? 1000;
     this.storageDirOption = options.storageDir;
     this.amqpUrl = options.amqpUrl;
+    this.roles = new RoleStore(options.roles);
     this.root = options.rootCredentials ?? { clientId: 'static/local-queue/root', accessToken: randomAccessToken() };
     this.clients.add(this.root.clientId, this.root.accessToken, ['*']);
     this.urls = new DataUrls(this.signer, () => this.rootUrl);
@@ -132,6 +142,11 @@ export class LocalQueue {
     const accessToken = randomAccessToken();
     this.clients.add(clientId, accessToken, scopes);
     return { clientId, accessToken };
+  }
+
+  /** Creates or replaces a role: `assume:<roleId>` then grants `scopes`. */
+  setRole(roleId: string, scopes: string[]): void {
+    this.roles.set(roleId, scopes);
   }
 
   /**
@@ -189,7 +204,19 @@ export class LocalQueue {
       startedAt: Date.now(),
       isStopping: () => this.stopping,
     };
-    this.router = new Router({ ...queueHandlers(ctx), ...artifactHandlers(ctx), ...objectHandlers(ctx), ...indexHandlers(ctx), ...purgeCacheHandlers(ctx) }, this.clients, this.faults);
+    this.router = new Router(
+      {
+        ...queueHandlers(ctx),
+        ...artifactHandlers(ctx),
+        ...objectHandlers(ctx),
+        ...indexHandlers(ctx),
+        ...purgeCacheHandlers(ctx),
+        ...authHandlers(this.roles, ctx.startedAt),
+      },
+      this.clients,
+      this.roles,
+      this.faults,
+    );
     this.dataRoutes = new DataRoutes(ctx, this.faults);
 
     const server = createServer((req, res) => void this.handle(req, res));

@@ -17,6 +17,12 @@ const SCHEMAS = {
   'create-upload-request': objectSchemas.createUploadRequest,
   'finish-upload-request': objectSchemas.finishUploadRequest,
   'download-object-request': objectSchemas.downloadObjectRequest,
+  scopeset: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['scopes'],
+    properties: { scopes: { type: 'array', items: { type: 'string', pattern: '^[\\x20-\\x7e]*$' } } },
+  },
   'purge-cache-request': {
     type: 'object',
     additionalProperties: false,

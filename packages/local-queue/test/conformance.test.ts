@@ -6,7 +6,7 @@ import apis from 'taskcluster-client/src/apis.js';
 import { LocalQueue, ROUTE_TABLE, WORKER_QUEUE_API } from '../src/index.js';
 import { rawRequest } from './helpers.js';
 
-const REFERENCE_KEYS: Record<string, string> = { queue: 'Queue', object: 'Object', index: 'Index', 'purge-cache': 'PurgeCache' };
+const REFERENCE_KEYS: Record<string, string> = { queue: 'Queue', object: 'Object', index: 'Index', 'purge-cache': 'PurgeCache', auth: 'Auth' };
 
 function referenceEntry(service: string, name: string) {
   return apis[REFERENCE_KEYS[service]!]!.reference.entries.find((e) => e.type === 'function' && e.name === name);

@@ -2,8 +2,9 @@
  * JSON Schema of the worker configuration (`WorkerConfig` in `config-types.ts`, kept in step).
  *
  * Every key with a sensible value has a `default`, so an empty object is a complete config for
- * local mode (the embedded queue). Unknown keys are rejected everywhere except under `features`,
- * so that a misspelt key is reported by name instead of silently ignored.
+ * local mode (the embedded queue). Unknown keys are rejected everywhere, so that a misspelt key is
+ * reported by name instead of silently ignored; under `features` each feature's own schema
+ * does that, checked when the worker starts (worker-core knows the features, this package does not).
  */
 
 /** Taskcluster's pattern for provisionerId, workerGroup and workerId. */
@@ -291,31 +292,14 @@ export const configSchema = {
       type: 'object',
       default: {},
       title: 'Feature settings',
-      description: 'Per-feature settings, feature name to an object of that feature\'s settings.',
-      additionalProperties: { type: 'object', title: 'Settings of one feature' },
-      properties: {
-        chainOfTrust: {
-          type: 'object',
-          title: 'Chain of trust',
-          description:
-            'Signs each run\'s `public/chain-of-trust.json` for tasks with `features.chainOfTrust`. Setting ' +
-            '`ed25519SigningKeyLocation` turns it on: the worker then refuses to start unless the key there is readable.',
-          additionalProperties: false,
-          properties: {
-            enabled: {
-              type: 'boolean',
-              title: 'Enabled',
-              description: '`false` switches the feature off on this worker.',
-            },
-            ed25519SigningKeyLocation: {
-              type: 'string',
-              minLength: 1,
-              title: 'Signing key file',
-              description:
-                'An ed25519 private key: PEM PKCS#8 (`openssl genpkey -algorithm ed25519`), or base64 of the 32-byte ' +
-                'seed or of the 64-byte seed + public key (the original docker-worker\'s format).',
-            },
-          },
+      description:
+        'Per-feature settings, feature name to an object of that feature\'s settings. Each feature declares the ' +
+        'schema of its own section, and the worker checks it at start-up; `enabled: false` switches a feature off.',
+      additionalProperties: {
+        type: 'object',
+        title: 'Settings of one feature',
+        properties: {
+          enabled: { type: 'boolean', title: 'Enabled', description: '`false` switches the feature off on this worker.' },
         },
       },
     },
@@ -417,6 +401,15 @@ export const configSchema = {
           default: '',
           title: 'Storage directory',
           description: 'Where it stores artifacts; a temporary directory when empty.',
+        },
+        roles: {
+          type: 'object',
+          default: {},
+          title: 'Roles',
+          description:
+            'Roles of its auth service, role id to scopes: a task (or client) holding `assume:<roleId>` holds the ' +
+            'role\'s scopes too, recursively; a role id ending in `*` is assumed by every scope it prefixes.',
+          additionalProperties: { type: 'array', items: { type: 'string' }, title: 'Scopes the role grants' },
         },
       },
     },

@@ -60,8 +60,11 @@ export interface WorkerConfig {
   };
   /** Where task logs and worker state live. */
   workDir: string;
-  /** Per-feature settings, keyed by feature name (`chainOfTrust`: ChainOfTrustSettings). */
-  features: Record<string, Record<string, unknown>>;
+  /**
+   * Per-feature settings, keyed by feature name; each feature declares the schema of its own
+   * section (checked at start-up), and `enabled: false` switches it off.
+   */
+  features: Record<string, { enabled?: boolean; [setting: string]: unknown }>;
   logging: {
     /** Structured worker log format on stderr. */
     format: 'json' | 'pretty';
@@ -96,12 +99,7 @@ export interface WorkerConfig {
     claimTimeout: number;
     /** Where it stores artifacts; a temporary directory when empty. */
     storageDir: string;
+    /** Role id to the scopes `assume:<roleId>` grants (ids ending in `*` are patterns). */
+    roles: Record<string, string[]>;
   };
-}
-
-/** `features.chainOfTrust` in the worker config. */
-export interface ChainOfTrustSettings {
-  enabled?: boolean;
-  /** The ed25519 signing key file; setting it turns the feature on (checked at start-up). */
-  ed25519SigningKeyLocation?: string;
 }

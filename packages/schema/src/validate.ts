@@ -65,6 +65,46 @@ export function validateConfig(config: unknown): Validation<WorkerConfig> {
   return { ok: false, problems: describeErrors(validate.errors ?? [], copy, '', 'the worker config') };
 }
 
+/** The switch every feature section has: `false` turns the feature off on this worker. */
+const FEATURE_ENABLED = {
+  type: 'boolean',
+  title: 'Enabled',
+  description: '`false` switches the feature off on this worker.',
+} as const;
+
+/** Compiled per schema object, so a feature's schema is compiled once per process. */
+const sectionValidators = new WeakMap<object, { schema: Schema; validate: ValidateFunction }>();
+
+function sectionValidator(settings: Schema): { schema: Schema; validate: ValidateFunction } {
+  let entry = sectionValidators.get(settings);
+  if (!entry) {
+    // Unknown keys are refused unless the feature's schema says otherwise: a misspelt key
+    // must stop the worker, not leave the feature silently off.
+    const schema: Schema = {
+      additionalProperties: false,
+      ...settings,
+      type: 'object',
+      properties: { ...(isPlainObject(settings.properties) ? settings.properties : {}), enabled: FEATURE_ENABLED },
+    };
+    entry = { schema, validate: newAjv(true).compile(schema) };
+    sectionValidators.set(settings, entry);
+  }
+  return entry;
+}
+
+/**
+ * Check one feature's worker config section (`features.<name>`) against the JSON Schema the
+ * feature declares for its settings, plus `enabled`. Like validateConfig it works on a copy,
+ * turns environment strings into the types asked for and fills defaults; problems name the key
+ * from the top of the config (`features.chainOfTrust.ed25519SigningKeyLocaton is not a known key ...`).
+ */
+export function validateFeatureSection(name: string, settings: Schema, section: unknown): Validation<Json> {
+  const { schema, validate } = sectionValidator(settings);
+  const copy = coerce(schema, deepCopy(section ?? {}));
+  if (validate(copy)) return { ok: true, value: copy as Json };
+  return { ok: false, problems: describeErrors(validate.errors ?? [], copy, `features.${name}`, `features.${name}`) };
+}
+
 /** One line per problem, for a log or a terminal. */
 export function formatProblems(problems: SchemaProblem[]): string {
   return problems.map((p) => `  - ${p.message}`).join('\n');

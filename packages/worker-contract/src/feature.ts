@@ -2,6 +2,7 @@ import type { ArtifactPublisher } from './artifacts.js';
 import type { TaskLog } from './log.js';
 import type { RunOutcome } from './outcome.js';
 import type { Container, ContainerAdditions, ResolvedImage } from './runtime.js';
+import type { ScopeExpression } from './scopes.js';
 import type { DockerWorkerPayload, TaskDefinition, WorkerIdentity } from './task.js';
 
 /** What a feature knows about the run it serves. */
@@ -14,7 +15,10 @@ export interface TaskContext {
   worker: WorkerIdentity;
   log: TaskLog;
   artifacts: ArtifactPublisher;
-  /** The worker config section named after the feature (`features.<name>`), or `{}`. */
+  /**
+   * The feature's worker config section (`features.<name>`), validated against its
+   * `configSchema`, defaults filled, without `enabled`; `{}` when absent.
+   */
   config: Record<string, unknown>;
   /** Aborted when the run is canceled or the worker shuts down. */
   signal: AbortSignal;
@@ -44,8 +48,13 @@ export interface Feature {
   readonly name: string;
   /** Enabled when the payload does not mention it. */
   readonly defaultEnabled: boolean;
-  /** Scopes the task must have when the feature is on. */
-  requiredScopes?(task: TaskDefinition): string[];
+  /**
+   * Scopes the task must have when the feature is on, each a scope or a scope expression
+   * (`scopeInPool(scope, task)` for one that may also be held for the task's worker pool only).
+   * The worker checks them before anything starts, against the task's scopes expanded
+   * through the auth service; one missing makes the run `exception/malformed-payload`.
+   */
+  requiredScopes?(task: TaskDefinition): ScopeExpression[];
   /** Artifact names a payload may not declare itself. */
   readonly reservedArtifacts?: string[];
   /**
@@ -54,14 +63,32 @@ export interface Feature {
    */
   readonly readsUploadHashes?: boolean;
   /**
-   * Why this host cannot offer the feature, or undefined when it can. `config` is the worker
-   * config section named after the feature (`features.<name>`, `{}` when absent). The worker
-   * calls it at start-up and refuses to start when it returns a reason, so a feature whose
-   * config section does not turn it on should return undefined.
+   * JSON Schema of the feature's worker config section (`features.<name>`): an object schema
+   * whose `properties` are its settings. The worker validates the section against it at
+   * start-up (an unknown key or a bad value stops it, exit status 3, naming the key), fills
+   * its defaults, and removes `enabled` (the worker's own switch, `false` turns the feature
+   * off) before the feature sees it. Without a schema the feature takes no settings.
    */
-  checkHost?(worker: WorkerIdentity, config?: Record<string, unknown>): Promise<string | undefined>;
+  readonly configSchema?: FeatureConfigSchema;
+  /**
+   * Why this host cannot offer the feature, or undefined when it can: every host check of the
+   * feature lives here (files it needs, ports it listens on). `config` is the validated config
+   * section (see `configSchema`). The worker calls it once at start-up, before the first claim,
+   * for every feature its config does not switch off, and refuses to start when it returns a
+   * reason; so a feature may also take here what it holds for all its tasks (a listening port).
+   * A feature whose config section does not turn it on should return undefined.
+   */
+  checkHost?(worker: WorkerIdentity, config: Record<string, unknown>): Promise<string | undefined>;
   /** Fresh per-run state. */
   forTask(ctx: TaskContext): TaskFeature;
+}
+
+/** A JSON Schema (draft-07) for an object of settings, as ajv reads it. */
+export interface FeatureConfigSchema {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  required?: string[];
+  [keyword: string]: unknown;
 }
 
 /** Per-run hooks, all optional, called in the pipeline order of DESIGN.md. */

@@ -28,12 +28,42 @@ export type Resolution =
  */
 export type RunOutcome = Resolution | { state: 'canceled' };
 
+/**
+ * Marks every TaskError, under a key shared by every copy of this package loaded in one
+ * process (`Symbol.for`). A feature or runtime may bring its own copy of worker-contract (an
+ * npm install beside the worker's): its errors are then of other classes, and `instanceof`
+ * against the worker's classes alone would call a bad payload an internal error.
+ */
+const TASK_ERROR = Symbol.for('@docker-worker/worker-contract:TaskError');
+
+/** The names of an error's TaskError classes, most derived first: what cross-copy `instanceof` compares. */
+function brandOf(value: unknown): readonly string[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const brand = (value as { [TASK_ERROR]?: unknown })[TASK_ERROR];
+  return Array.isArray(brand) && brand.every((name) => typeof name === 'string') ? brand : undefined;
+}
+
 /** Base class: an error that knows how the run it happened in must be resolved. */
 export abstract class TaskError extends Error {
   abstract readonly outcome: RunOutcome;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+    const classes: string[] = [];
+    for (let proto = new.target.prototype as object | null; proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+      classes.push((proto as { constructor: { name: string } }).constructor.name);
+    }
+    Object.defineProperty(this, TASK_ERROR, { value: classes, enumerable: false });
+  }
+
+  /**
+   * `err instanceof MalformedPayloadError` holds for an error of that class from any copy of
+   * this package, by the class names its brand lists (the classes are the contract: their
+   * names do not change).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return brandOf(value)?.includes(this.name) ?? false;
   }
 }
 
@@ -84,11 +114,31 @@ export class WorkerShutdownError extends TaskError {
  */
 export class EngineUnavailableError extends TaskError {
   readonly outcome: RunOutcome = { state: 'exception', reason: 'worker-shutdown' };
-  readonly engineUnavailable = true;
 }
 
-/** The outcome an arbitrary thrown value stands for. */
+/** Whether a value is a TaskError of this or any other copy of worker-contract. */
+export function isTaskError(err: unknown): err is TaskError {
+  return brandOf(err) !== undefined && isRunOutcome((err as { outcome?: unknown }).outcome);
+}
+
+const REASONS: ReadonlySet<string> = new Set<ExceptionReason>([
+  'worker-shutdown',
+  'malformed-payload',
+  'resource-unavailable',
+  'internal-error',
+  'intermittent-task',
+  'superseded',
+]);
+
+function isRunOutcome(value: unknown): value is RunOutcome {
+  if (typeof value !== 'object' || value === null) return false;
+  const { state, reason } = value as { state?: unknown; reason?: unknown };
+  if (state === 'completed' || state === 'failed' || state === 'canceled') return true;
+  return state === 'exception' && typeof reason === 'string' && REASONS.has(reason);
+}
+
+/** The outcome an arbitrary thrown value stands for (read from the error, whichever copy made it). */
 export function outcomeOf(err: unknown): RunOutcome {
-  if (err instanceof TaskError) return err.outcome;
+  if (isTaskError(err)) return err.outcome;
   return { state: 'exception', reason: 'internal-error' };
 }

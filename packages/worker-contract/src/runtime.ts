@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { TaskLog } from './log.js';
-import type { Credentials, TaskDefinition } from './task.js';
+import type { ScopeRequirement } from './scopes.js';
+import type { Credentials, DockerWorkerPayload, TaskDefinition } from './task.js';
 
 /** `payload.image` in every form the docker-worker v1 schema allows. */
 export type ImageSpec =
@@ -100,6 +101,13 @@ export interface Container {
 export interface Runtime {
   /** Throws with a message saying what to do when the engine cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * The scopes the payload needs of this runtime (say, to pull with the worker's registry
+   * credentials). The worker checks them with every other scope before anything starts, so
+   * `ensureImage` never has to refuse a task for a missing scope. A payload the runtime cannot
+   * read at all (an image name it would refuse) may throw MalformedPayloadError instead.
+   */
+  requiredScopes?(payload: DockerWorkerPayload, task: TaskDefinition): ScopeRequirement[];
   /** Make the image available locally (present, pulled or loaded) and return its id. */
   ensureImage(image: ImageSpec, ctx: ImageContext): Promise<ResolvedImage>;
   createContainer(spec: ContainerSpec): Promise<Container>;

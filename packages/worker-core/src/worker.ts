@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerConfig } from '@docker-worker/schema';
 import { LABELS, type CacheManager, type Container, type Feature, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
 import { ConfigError } from './config/config-error.js';
+import { featureSettings } from './config/feature-config.js';
 import type { WorkerLog } from './log/worker-log.js';
 import type { QueueClient } from './queue/queue-client.js';
 import type { TaskClaim } from './queue/types.js';
@@ -80,9 +81,12 @@ export class Worker {
   #gcTimer: NodeJS.Timeout | undefined;
   #purges: PurgePoller | undefined;
   #collecting: Promise<void> | undefined;
+  /** The config runs get: `features` as checked at start (each section validated, `enabled` removed). */
+  #runConfig: WorkerConfig;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
+    this.#runConfig = options.config;
     this.identity = identityOf(options.config, options.queue.rootUrl);
     this.#claims = new ClaimStore(options.config.workDir);
     if (options.caches) {
@@ -139,21 +143,25 @@ export class Worker {
   }
 
   /**
-   * Each feature the config does not switch off (`features.<name>.enabled: false`) says whether
-   * this host can offer it, given its config section; one that cannot stops the start with the
-   * reason (a chain-of-trust key file that is configured but missing, say), so a misconfigured
-   * worker never claims a task it would then fail.
+   * Each feature's config section is checked against the schema the feature declares (an
+   * unknown key or a bad value stops the start, naming it, as for the rest of the config); then
+   * each feature the config does not switch off (`features.<name>.enabled: false`) says whether
+   * this host can offer it, given its section; one that cannot stops the start with the reason
+   * (a chain-of-trust key file that is configured but missing, say), so a misconfigured worker
+   * never claims a task it would then fail.
    */
   async #checkFeatures(): Promise<void> {
     const { features, config } = this.#options;
-    const problems: string[] = [];
+    const { settings, problems } = featureSettings(features, config.features);
+    if (problems.length > 0) throw new ConfigError(`invalid worker config:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+    this.#runConfig = { ...config, features: settings.sections };
+    const refusals: string[] = [];
     for (const feature of features) {
-      const section = config.features[feature.name] ?? {};
-      if (!feature.checkHost || section.enabled === false) continue;
-      const why = await feature.checkHost(this.identity, section);
-      if (why) problems.push(`feature ${feature.name}: ${why}`);
+      if (!feature.checkHost || settings.switchedOff.has(feature.name)) continue;
+      const why = await feature.checkHost(this.identity, settings.sections[feature.name] ?? {});
+      if (why) refusals.push(`feature ${feature.name}: ${why}`);
     }
-    if (problems.length > 0) throw new ConfigError(`this worker cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    if (refusals.length > 0) throw new ConfigError(`this worker cannot start:\n${refusals.map((p) => `  - ${p}`).join('\n')}`);
   }
 
   /**
@@ -343,7 +351,7 @@ export class Worker {
       queue: this.#options.queue,
       runtime: this.#options.runtime,
       features: this.#options.features,
-      config: this.#options.config,
+      config: this.#runConfig,
       worker: this.identity,
       log,
       processId: this.processId,

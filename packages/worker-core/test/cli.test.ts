@@ -52,12 +52,13 @@ describe('worker run (the real bin, embedded queue, real Docker)', () => {
     expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ failed$/);
   });
 
-  it('exit 2 for an exception, with the reason', async () => {
+  it('exit 2 for an exception, with the reason: a schema error and an unknown feature both reported', async () => {
     const file = join(dir, 'bad.yml');
-    await writeFile(file, 'image: dw-test/busybox:latest\nmaxRunTime: hello\n');
+    await writeFile(file, 'image: dw-test/busybox:latest\nmaxRunTime: hello\nfeatures:\n  bogusFeature: true\n');
     const r = await worker(['run', file], env);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('payload.maxRunTime');
+    expect(r.stdout).toContain('payload.features.bogusFeature is not a feature this worker offers');
     expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
   });
 
@@ -96,6 +97,23 @@ describe('worker run (the real bin, embedded queue, real Docker)', () => {
     const r = await worker(['start', '--config', config], env);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('features.chainOfTrust.ed25519SigningKeyLocation');
+  });
+
+  it('worker start: exit 3 for a misspelt chain-of-trust key, naming it (not a worker silently signing nothing)', async () => {
+    const config = join(dir, 'misspelt-key.yml');
+    await writeFile(config, `features:\n  chainOfTrust:\n    ed25519SigningKeyLocaton: ${join(dir, 'cot.key')}\n`);
+    const r = await worker(['start', '--config', config], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('features.chainOfTrust.ed25519SigningKeyLocaton is not a known key (did you mean "ed25519SigningKeyLocation"?)');
+  });
+
+  it('worker start: exit 3 for a feature section of a feature this worker does not have, and for a bad live log setting', async () => {
+    const config = join(dir, 'unknown-feature.yml');
+    await writeFile(config, 'features:\n  dockerSave:\n    enabled: true\n  localLiveLog:\n    port: 99999\n');
+    const r = await worker(['start', '--config', config], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('features.dockerSave is not a feature of this worker');
+    expect(r.stderr).toContain('features.localLiveLog.port must be at most 65535 (got 99999)');
   });
 
   it('exit 3 for usage errors and a missing file', async () => {

@@ -63,7 +63,7 @@ describe('container options: privileged, allowPtrace, hosts, shared memory (real
   it('privileged: refused without the scope', async () => {
     const { status, log } = await runOn('opts-allow', { capabilities: { privileged: true } }, []);
     expect(status.runs[0]!.reasonResolved).toBe('malformed-payload');
-    expect(log).toContain('needs the task scope docker-worker:capability:privileged');
+    expect(log).toContain('needs the task scope docker-worker:capability:privileged or docker-worker:capability:privileged:test-prov/opts-allow');
   });
 
   it('allowPtrace: SYS_PTRACE with the scope', async () => {
@@ -73,10 +73,18 @@ describe('container options: privileged, allowPtrace, hosts, shared memory (real
     expect(capabilities(log) & CAP_SYS_ADMIN).toBe(0n);
   });
 
+  it('allowPtrace: SYS_PTRACE with the scope held for this worker pool only', async () => {
+    const { status, log } = await runOn('opts-deny', { features: { allowPtrace: true } }, ['docker-worker:feature:allowPtrace:test-prov/opts-deny']);
+    expect(status.state).toBe('completed');
+    expect(capabilities(log) & CAP_SYS_PTRACE).toBe(CAP_SYS_PTRACE);
+    const otherPool = await runOn('opts-deny', { features: { allowPtrace: true } }, ['docker-worker:feature:allowPtrace:test-prov/opts-allow']);
+    expect(otherPool.status.runs[0]!.reasonResolved).toBe('malformed-payload');
+  });
+
   it('allowPtrace: refused without the scope, and on a worker that switched it off', async () => {
     const unscoped = await runOn('opts-deny', { features: { allowPtrace: true } }, []);
     expect(unscoped.status.runs[0]!.reasonResolved).toBe('malformed-payload');
-    expect(unscoped.log).toContain('payload.features.allowPtrace needs the task scope(s) docker-worker:feature:allowPtrace');
+    expect(unscoped.log).toContain('payload.features.allowPtrace needs the task scope docker-worker:feature:allowPtrace or docker-worker:feature:allowPtrace:test-prov/opts-deny');
     const off = await runOn('opts-off', { features: { allowPtrace: true } }, ['docker-worker:feature:allowPtrace']);
     expect(off.status.runs[0]!.reasonResolved).toBe('malformed-payload');
     expect(off.log).toContain('payload.features.allowPtrace is switched off on this worker');

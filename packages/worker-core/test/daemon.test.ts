@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,50 @@ describe('worker start on the embedded queue, worker submit against it', () => {
     daemon.kill('SIGINT');
     expect(await exited).toBe(0);
     await expect(stat(join(dir, 'embedded-queue.json'))).rejects.toThrow();
+  });
+
+  it('starts with features.localLiveLog.enabled: false, and counts the roles of embeddedQueue.roles', async () => {
+    const config = join(dir, 'config.yml');
+    await writeFile(
+      config,
+      [
+        'features:',
+        '  localLiveLog:',
+        '    enabled: false',
+        'cache:',
+        `  volumeCachePath: ${join(dir, 'caches')}`,
+        'embeddedQueue:',
+        '  roles:',
+        '    "project:ci":',
+        '      - "docker-worker:cache:ci-*"',
+        '',
+      ].join('\n'),
+    );
+    const task = join(dir, 'cached.yml');
+    await writeFile(
+      task,
+      'scopes: ["assume:project:ci"]\npayload:\n  image: dw-test/busybox:latest\n  command: ["sh", "-c", "touch /cache/x"]\n  maxRunTime: 60\n  cache:\n    ci-build: /cache\n',
+    );
+    const withConfig = { ...env, DW_WORK_DIR: join(dir, 'roles') };
+    daemon = spawn(process.execPath, [bin, 'start', '--config', config], { env: withConfig, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    daemon.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    daemon.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = exitOf(daemon);
+    while (!out.includes('Submit tasks with')) {
+      if (daemon.exitCode !== null) throw new Error(`worker start exited early (${daemon.exitCode}): ${out}${err}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const submitted = await new Promise<{ code: number; stdout: string }>((done) => {
+      execFile(process.execPath, [bin, 'submit', '--config', config, '--wait', task], { env: withConfig }, (error, stdout) => {
+        done({ code: error ? Number(error.code) : 0, stdout });
+      });
+    });
+    expect(submitted.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ completed$/);
+    expect(submitted.code).toBe(0);
+    daemon.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 
   it('submit without a running worker says how to start one', async () => {

@@ -49,13 +49,14 @@ export class Harness {
   /** Every request the embedded queue answered, in order. */
   requests: RequestEvent[] = [];
 
-  async start(options: { claimTimeout?: number; amqpUrl?: string; longPollSeconds?: number } = {}): Promise<void> {
+  async start(options: { claimTimeout?: number; amqpUrl?: string; longPollSeconds?: number; roles?: Record<string, string[]> } = {}): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'dw-core-test-'));
     this.queue = new LocalQueue({
       claimTimeout: options.claimTimeout ?? 1200,
       longPollSeconds: options.longPollSeconds ?? 1,
       storageDir: join(this.dir, 'queue'),
       amqpUrl: options.amqpUrl,
+      roles: options.roles,
     });
     this.queue.events.on('request', (event: RequestEvent) => this.requests.push(event));
     await this.queue.start();

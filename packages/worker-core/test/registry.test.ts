@@ -82,13 +82,19 @@ describe('pulling from a registry with configured credentials (real registry wit
     expect(text).not.toContain(wrong);
   });
 
-  it('missing scope: failed before any pull, naming the scope', async () => {
+  it('missing scope: malformed-payload before anything starts, naming the scope and why', async () => {
     const image = await pushed();
     await h.startWorker({ workerType: 'reg-scope', registries: { [REGISTRY]: { username: USER, password: PASSWORD } } });
     const taskId = await h.createTask({ image, command: ['true'], maxRunTime: 60 }, { workerType: 'reg-scope', scopes: [] });
-    expect((await h.waitResolved(taskId)).state).toBe('failed');
+    const status = await h.waitResolved(taskId);
+    expect(status.state).toBe('exception');
+    expect(status.runs[0]!.reasonResolved).toBe('malformed-payload');
     const text = await h.backingLog(taskId);
-    expect(text).toContain(`needs the scope docker-worker:image:${image}`);
+    expect(text).toContain(
+      `payload.image "${image}" needs the task scope docker-worker:image:${image}: pulls from ${REGISTRY} use the worker's registry credentials`,
+    );
+    expect(text).toContain('The task payload is invalid, so nothing was started');
     expect(text).not.toContain('Pulling image');
+    expect(text).not.toContain('=== Task Starting ===');
   });
 });

@@ -49,6 +49,7 @@ describe('task-image and indexed-image (real engine, embedded queue)', () => {
       'public/image.tar.zst': `${tarball}.zst`,
       'public/image.tar.lz4': `${tarball}.lz4`,
       'private/image.tar': tarball,
+      'private/image.tar.zst': `${tarball}.zst`,
       'public/double.tar': double,
     });
   });
@@ -85,12 +86,21 @@ describe('task-image and indexed-image (real engine, embedded queue)', () => {
     expect(log).toContain('Could not find a task associated with "project.images.nothing" namespace');
   });
 
-  it('a private artifact needs queue:get-artifact:<path>', async () => {
+  it('a private artifact needs queue:get-artifact:<path>: malformed-payload before any download without it', async () => {
     const refused = await runWith({ type: 'task-image', taskId: producer, path: 'private/image.tar' });
-    expect(refused.status.state).toBe('failed');
-    expect(refused.log).toContain('needs the scope queue:get-artifact:private/image.tar');
+    expect(refused.status.runs[0]!.reasonResolved).toBe('malformed-payload');
+    expect(refused.log).toContain('payload.image needs the task scope queue:get-artifact:private/image.tar: the image artifact "private/image.tar" is not public');
+    expect(refused.log).not.toContain('Downloading artifact');
     const allowed = await runWith({ type: 'task-image', taskId: producer, path: 'private/image.tar' }, ['queue:get-artifact:private/*']);
     expect(allowed.status.state).toBe('completed');
+  });
+
+  it('a private artifact read through a role: the check and the signed download both count it', async () => {
+    h.queue.setRole('project:images', ['queue:get-artifact:private/*']);
+    const { status, log } = await runWith({ type: 'task-image', taskId: producer, path: 'private/image.tar.zst' }, ['assume:project:images']);
+    expect(status.state).toBe('completed');
+    expect(log).toContain('Downloading artifact "private/image.tar.zst"');
+    expect(log).toContain('ran from artifact');
   });
 
   it('a tarball holding two images is refused', async () => {

@@ -10,6 +10,7 @@ import {
   InternalError,
   MalformedPayloadError,
   type Feature,
+  type FeatureConfigSchema,
   type RunOutcome,
   type TaskContext,
   type TaskFeature,
@@ -25,11 +26,32 @@ export const CHAIN_OF_TRUST_SIGNATURE = 'public/chain-of-trust.json.sig';
 /** The worker config key (under `features.chainOfTrust`) that names the signing key file. */
 export const KEY_LOCATION = 'ed25519SigningKeyLocation';
 
-/** The configured key file, or undefined when the feature is not turned on in the config. */
-function keyLocation(config: Record<string, unknown> | undefined): string | undefined {
-  if (!config || config.enabled === false) return undefined;
+/**
+ * The worker config section `features.chainOfTrust`. The worker checks it against this at
+ * start-up, so a misspelt key stops the worker instead of leaving every run unsigned.
+ */
+export const chainOfTrustConfigSchema = {
+  type: 'object',
+  title: 'Chain of trust',
+  description:
+    'Signs each run\'s `public/chain-of-trust.json` for tasks with `features.chainOfTrust`. Setting ' +
+    '`ed25519SigningKeyLocation` turns it on: the worker then refuses to start unless the key there is readable.',
+  properties: {
+    [KEY_LOCATION]: {
+      type: 'string',
+      minLength: 1,
+      title: 'Signing key file',
+      description:
+        'An ed25519 private key: PEM PKCS#8 (`openssl genpkey -algorithm ed25519`), or base64 of the 32-byte ' +
+        'seed or of the 64-byte seed + public key (the original docker-worker\'s format).',
+    },
+  },
+} satisfies FeatureConfigSchema;
+
+/** The configured key file (the section is validated: a string when present), or undefined when none is. */
+function keyLocation(config: Record<string, unknown>): string | undefined {
   const location = config[KEY_LOCATION];
-  return typeof location === 'string' && location !== '' ? location : undefined;
+  return typeof location === 'string' ? location : undefined;
 }
 
 /**
@@ -104,8 +126,9 @@ export const chainOfTrustFeature: Feature = {
   reservedArtifacts: [CERTIFIED_LOG, CHAIN_OF_TRUST, CHAIN_OF_TRUST_SIGNATURE],
   // chain-of-trust.json lists every artifact's sha256.
   readsUploadHashes: true,
+  configSchema: chainOfTrustConfigSchema,
   /** With a key file configured, the worker starts only if it holds a usable ed25519 key. */
-  async checkHost(_worker: WorkerIdentity, config?: Record<string, unknown>): Promise<string | undefined> {
+  async checkHost(_worker: WorkerIdentity, config: Record<string, unknown>): Promise<string | undefined> {
     const location = keyLocation(config);
     if (!location) return undefined;
     try {

@@ -7,6 +7,7 @@ import hawk from 'hawk';
 import { AuthenticationFailed } from '../errors.js';
 import { CertificateError, verifyCertificate } from './certificate.js';
 import type { ClientStore } from './clients.js';
+import type { RoleStore } from './roles.js';
 import { satisfiesScope } from './scopes.js';
 
 export interface AuthResult {
@@ -17,9 +18,11 @@ export interface AuthResult {
 
 /**
  * What deployments usually grant the anonymous role: reading public artifacts, task
- * definitions, status and artifact lists, and index lookups.
+ * definitions, status and artifact lists, index lookups, and expanding scopes (how a worker
+ * learns what roles a task's scopes assume, with the task's own credentials).
  */
 export const ANONYMOUS_SCOPES: readonly string[] = [
+  'auth:expand-scopes',
   'queue:get-artifact:public/*',
   'queue:get-task:*',
   'queue:status:*',
@@ -53,7 +56,11 @@ function decodeExt(ext: string | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function resolveCredentials(clients: ClientStore, clientId: string, ext: Record<string, unknown>): ResolvedCredentials {
+/**
+ * The scopes a request holds: its client's (or certificate's), expanded through the roles they
+ * assume, as the auth service expands them, then limited to `authorizedScopes` when given.
+ */
+function resolveCredentials(clients: ClientStore, roles: RoleStore, clientId: string, ext: Record<string, unknown>): ResolvedCredentials {
   let resolved: ResolvedCredentials;
   if (ext.certificate !== undefined) {
     try {
@@ -68,6 +75,7 @@ function resolveCredentials(clients: ClientStore, clientId: string, ext: Record<
     if (!client) throw new AuthenticationFailed(`Client ID ${clientId} does not exist`);
     resolved = { key: client.accessToken, scopes: [...client.scopes] };
   }
+  resolved = { key: resolved.key, scopes: roles.expand(resolved.scopes) };
   if (ext.authorizedScopes !== undefined) {
     const authorized = ext.authorizedScopes;
     if (!Array.isArray(authorized) || !authorized.every((s) => typeof s === 'string')) {
@@ -77,7 +85,7 @@ function resolveCredentials(clients: ClientStore, clientId: string, ext: Record<
     if (overstepped.length > 0) {
       throw new AuthenticationFailed(`ext.authorizedScopes oversteps your scopes: ${overstepped.join(', ')}`);
     }
-    resolved = { key: resolved.key, scopes: authorized };
+    resolved = { key: resolved.key, scopes: roles.expand(authorized) };
   }
   return resolved;
 }
@@ -116,7 +124,12 @@ function withAnonymous(scopes: string[], ext: unknown): string[] {
  * AuthenticationFailed (401) for bad credentials; returns anonymous scopes when the request
  * carries none.
  */
-export async function authenticateRequest(req: IncomingMessage, query: URLSearchParams, clients: ClientStore): Promise<AuthResult> {
+export async function authenticateRequest(
+  req: IncomingMessage,
+  query: URLSearchParams,
+  clients: ClientStore,
+  roles: RoleStore,
+): Promise<AuthResult> {
   const authorization = req.headers.authorization;
   if (authorization) {
     let attributes;
@@ -128,7 +141,7 @@ export async function authenticateRequest(req: IncomingMessage, query: URLSearch
     if (!attributes.id) throw new AuthenticationFailed('Hawk header has no id');
     const clientId = attributes.id;
     const ext = decodeExt(attributes.ext);
-    const creds = resolveCredentials(clients, clientId, ext);
+    const creds = resolveCredentials(clients, roles, clientId, ext);
     try {
       await hawk.server.authenticate(req, async () => ({ key: creds.key, algorithm: 'sha256' }), {
         timestampSkewSec: TIMESTAMP_SKEW_SEC,
@@ -143,7 +156,7 @@ export async function authenticateRequest(req: IncomingMessage, query: URLSearch
   if (bewit !== null) {
     const { id, ext: rawExt } = parseBewit(bewit);
     const ext = decodeExt(rawExt);
-    const creds = resolveCredentials(clients, id, ext);
+    const creds = resolveCredentials(clients, roles, id, ext);
     try {
       await hawk.server.authenticateBewit(req, async () => ({ key: creds.key, algorithm: 'sha256' }));
     } catch (err) {

@@ -3,13 +3,12 @@
  * worker uses. Library code receives them; nothing is discovered or global.
  */
 import { DockerRuntime, HostCacheManager, allowPtraceFeature } from '@docker-worker/docker-runtime';
-import { LiveLogConfigError, LiveLogServer, bulkLogFeature, createLiveLogFeature, liveLogServerConfig } from '@docker-worker/feature-livelog';
+import { LiveLogServer, bulkLogFeature, createLiveLogFeature } from '@docker-worker/feature-livelog';
 import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
 import { LocalQueue } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
 import type { CacheManager, Feature, Runtime } from '@docker-worker/worker-contract';
 import { join } from 'node:path';
-import { ConfigError } from '../config/config-error.js';
 
 /** Every feature this worker offers, in hook order (killed hooks run in reverse). */
 export function createFeatures(services: FeatureServices): Feature[] {
@@ -17,23 +16,19 @@ export function createFeatures(services: FeatureServices): Feature[] {
   return [chainOfTrustFeature, createLiveLogFeature({ server: services.liveLog }), bulkLogFeature, allowPtraceFeature, artifactsFeature];
 }
 
-/** What features share across tasks: started before the worker claims, stopped at exit. */
+/** What features share across tasks: stopped at exit. */
 export interface FeatureServices {
-  /** Serves every running task's log (`features.localLiveLog`). */
+  /**
+   * Serves every running task's log. The `localLiveLog` feature starts it from its checked
+   * config section when the worker starts (in its checkHost), unless the config switches it off.
+   */
   liveLog: LiveLogServer;
   stop(): Promise<void>;
 }
 
-/** Start the features' shared services from their `features.<name>` config sections. */
-export async function startFeatureServices(config: WorkerConfig): Promise<FeatureServices> {
-  let liveLog: LiveLogServer;
-  try {
-    liveLog = new LiveLogServer(liveLogServerConfig(config.features.localLiveLog ?? {}, { publicHostname: config.host }));
-    await liveLog.start();
-  } catch (err) {
-    if (err instanceof LiveLogConfigError) throw new ConfigError(err.message);
-    throw err;
-  }
+/** The features' shared services, for `createFeatures`; nothing listens before the worker starts. */
+export async function startFeatureServices(_config: WorkerConfig): Promise<FeatureServices> {
+  const liveLog = new LiveLogServer();
   return { liveLog, stop: () => liveLog.stop() };
 }
 
@@ -65,6 +60,7 @@ export async function startEmbeddedQueue(config: WorkerConfig, options: { port?:
     claimTimeout: config.embeddedQueue.claimTimeout,
     // Empty: a temporary directory the queue removes when it stops (nothing left behind).
     storageDir: config.embeddedQueue.storageDir || undefined,
+    roles: config.embeddedQueue.roles,
   });
   await queue.start();
   return { rootUrl: queue.rootUrl, credentials: queue.credentials, stop: () => queue.stop() };

@@ -158,6 +158,16 @@ export class RunQueue {
     return this.#queue.buildSignedUrl(this.#queue.getLatestArtifact, taskId, path);
   }
 
+  /**
+   * The task's scopes with the roles they assume, from the auth service (`auth.expandScopes`),
+   * asked with this run's credentials, as any Taskcluster client would ask it.
+   */
+  async expandScopes(scopes: string[]): Promise<string[]> {
+    const auth = new tc.Auth({ rootUrl: this.rootUrl, credentials: this.#credentials });
+    const reply = (await auth.expandScopes({ scopes })) as { scopes: string[] };
+    return reply.scopes;
+  }
+
   /** The taskId an index namespace points at, looked up with this run's credentials. */
   async findIndexedTask(namespace: string): Promise<string> {
     const index = new tc.Index({ rootUrl: this.rootUrl, credentials: this.#credentials });

@@ -1,42 +1,58 @@
-import type { Feature, TaskDefinition } from '@docker-worker/worker-contract';
-import { selectFeatures } from './features.js';
-import { missingScopes } from './scopes.js';
+import { TaskScopes, scopeInPool, type Feature, type ScopeExpression, type TaskDefinition } from '@docker-worker/worker-contract';
+import { featureScopes, selectFeatures } from './features.js';
 
-const feature = (name: string, defaultEnabled: boolean, scopes: string[] = []): Feature => ({
+const feature = (name: string, defaultEnabled: boolean, scopes: (task: TaskDefinition) => ScopeExpression[] = () => []): Feature => ({
   name,
   defaultEnabled,
-  requiredScopes: () => scopes,
+  requiredScopes: scopes,
   forTask: () => ({}),
 });
-const task = (scopes: string[]) => ({ scopes }) as unknown as TaskDefinition;
-const available = [feature('localLiveLog', true), feature('allowPtrace', false, ['docker-worker:feature:allowPtrace'])];
+const task = { provisionerId: 'prov', workerType: 'wt', scopes: [] } as unknown as TaskDefinition;
+const ptrace = feature('allowPtrace', false, (t) => [scopeInPool('docker-worker:feature:allowPtrace', t)]);
+const available = [feature('localLiveLog', true), ptrace];
 
 describe('selectFeatures', () => {
   it('enables defaults and what the payload turns on', () => {
-    expect(selectFeatures(available, { image: 'x', maxRunTime: 1 }, task([])).enabled.map((f) => f.name)).toEqual(['localLiveLog']);
-    const chosen = selectFeatures(available, { image: 'x', maxRunTime: 1, features: { localLiveLog: false, allowPtrace: true } }, task(['docker-worker:feature:*']));
+    expect(selectFeatures(available, { image: 'x', maxRunTime: 1 }).enabled.map((f) => f.name)).toEqual(['localLiveLog']);
+    const chosen = selectFeatures(available, { image: 'x', maxRunTime: 1, features: { localLiveLog: false, allowPtrace: true } });
     expect(chosen.enabled.map((f) => f.name)).toEqual(['allowPtrace']);
     expect(chosen.problems).toEqual([]);
   });
 
-  it('lists unknown, retired and unauthorised features all at once', () => {
+  it('lists unknown, retired and switched-off features and retired keys all at once', () => {
     const { problems } = selectFeatures(
       available,
       { image: 'x', maxRunTime: 1, features: { bogus: true, testdroidProxy: true, allowPtrace: true }, encryptedEnv: ['x'] },
-      task([]),
+      new Set(['allowPtrace']),
     );
-    expect(problems).toHaveLength(4);
-    expect(problems[0]).toMatch(/payload\.features\.bogus is not a feature this worker offers \(it offers: allowPtrace, localLiveLog\)/);
-    expect(problems[1]).toMatch(/payload\.features\.testdroidProxy is retired/);
-    expect(problems[2]).toMatch(/allowPtrace needs the task scope\(s\) docker-worker:feature:allowPtrace/);
-    expect(problems[3]).toMatch(/encryptedEnv is retired/);
+    expect(problems).toEqual([
+      'payload.features.bogus is not a feature this worker offers (it offers: allowPtrace, localLiveLog)',
+      expect.stringMatching(/^payload\.features\.testdroidProxy is retired/),
+      'payload.features.allowPtrace is switched off on this worker (features.allowPtrace.enabled is false in its config)',
+      expect.stringMatching(/^payload\.encryptedEnv is retired/),
+    ]);
+  });
+
+  it('reads a payload that failed the schema without trusting its types', () => {
+    expect(selectFeatures(available, { features: 'all' }).problems).toEqual([]);
+    const odd = selectFeatures(available, { features: { allowPtrace: 'yes', nope: 1 } });
+    expect(odd.enabled.map((f) => f.name)).toEqual(['localLiveLog']);
+    expect(odd.problems).toEqual([expect.stringMatching(/^payload\.features\.nope is not a feature/)]);
   });
 });
 
-describe('missingScopes', () => {
-  it('honours * suffixes only', () => {
-    expect(missingScopes(['a:b:*'], ['a:b:c', 'a:bc', 'a:b:'])).toEqual(['a:bc']);
-    expect(missingScopes(['*'], ['anything'])).toEqual([]);
-    expect(missingScopes(['a*b'], ['a*b', 'axb'])).toEqual(['axb']);
+describe('featureScopes', () => {
+  it('one requirement per enabled feature with scopes, in the forms the feature accepts', () => {
+    const required = featureScopes([available[0]!, ptrace], task);
+    expect(required).toEqual([{ for: 'payload.features.allowPtrace', scopes: scopeInPool('docker-worker:feature:allowPtrace', task) }]);
+    expect(new TaskScopes(['docker-worker:feature:allowPtrace:prov/wt']).problems(required)).toEqual([]);
+    expect(new TaskScopes(['docker-worker:feature:allowPtrace:prov/other']).problems(required)).toEqual([
+      'payload.features.allowPtrace needs the task scope docker-worker:feature:allowPtrace or docker-worker:feature:allowPtrace:prov/wt',
+    ]);
+  });
+
+  it('joins several scopes of one feature', () => {
+    const both = feature('two', false, () => ['a:1', 'a:2']);
+    expect(featureScopes([both], task)).toEqual([{ for: 'payload.features.two', scopes: { AllOf: ['a:1', 'a:2'] } }]);
   });
 });

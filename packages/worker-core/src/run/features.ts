@@ -1,5 +1,4 @@
-import type { DockerWorkerPayload, Feature, TaskDefinition } from '@docker-worker/worker-contract';
-import { missingScopes } from './scopes.js';
+import type { Feature, ScopeRequirement, TaskDefinition } from '@docker-worker/worker-contract';
 
 /**
  * Features of the original whose services no longer exist (PRODUCT.md). A payload asking for
@@ -14,35 +13,46 @@ const RETIRED_FEATURES: Record<string, string> = {
   extendTaskGraph: 'the task-graph scheduler it called was retired in 2017.',
 };
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
  * Which features are on for this payload, and every problem with the request: unknown or
- * retired names, and scopes the task lacks for a feature it turned on.
+ * retired names, features the operator switched off, retired payload keys. The payload may
+ * be one that failed the schema (its other problems are reported with these), so nothing here
+ * trusts its types.
  */
 export function selectFeatures(
   available: readonly Feature[],
-  payload: DockerWorkerPayload,
-  task: TaskDefinition,
+  payload: Readonly<Record<string, unknown>>,
   /** Features the operator switched off (`features.<name>.enabled: false` in the worker config). */
   switchedOff: ReadonlySet<string> = new Set(),
 ): { enabled: Feature[]; problems: string[] } {
-  const requested = payload.features ?? {};
+  const requested = isPlainObject(payload.features) ? payload.features : {};
   const problems: string[] = [];
   const known = new Set(available.map((f) => f.name));
   for (const name of Object.keys(requested)) {
     if (switchedOff.has(name)) {
-      if (requested[name]) problems.push(`payload.features.${name} is switched off on this worker (features.${name}.enabled is false in its config)`);
+      if (requested[name] === true) problems.push(`payload.features.${name} is switched off on this worker (features.${name}.enabled is false in its config)`);
       continue;
     }
     if (known.has(name)) continue;
     if (name in RETIRED_FEATURES) problems.push(`payload.features.${name} is retired and cannot be used: ${RETIRED_FEATURES[name]}`);
     else problems.push(`payload.features.${name} is not a feature this worker offers (it offers: ${[...known].sort().join(', ')})`);
   }
-  const enabled = available.filter((f) => !switchedOff.has(f.name) && (requested[f.name] ?? f.defaultEnabled));
-  for (const feature of enabled) {
-    const missing = missingScopes(task.scopes ?? [], feature.requiredScopes?.(task) ?? []);
-    if (missing.length > 0) problems.push(`payload.features.${feature.name} needs the task scope(s) ${missing.join(', ')}`);
-  }
+  const wanted = (feature: Feature) => (typeof requested[feature.name] === 'boolean' ? requested[feature.name] === true : feature.defaultEnabled);
+  const enabled = available.filter((f) => !switchedOff.has(f.name) && wanted(f));
   if ('encryptedEnv' in payload) problems.push('payload.encryptedEnv is retired: OpenPGP-encrypted environment variables were removed in 2019; use Taskcluster secrets.');
   if ('graphs' in payload) problems.push('payload.graphs is retired: the task-graph scheduler it extended was retired in 2017.');
   return { enabled, problems };
+}
+
+/** The scopes the enabled features need, one requirement per feature. */
+export function featureScopes(enabled: readonly Feature[], task: TaskDefinition): ScopeRequirement[] {
+  return enabled.flatMap((feature) => {
+    const scopes = feature.requiredScopes?.(task) ?? [];
+    if (scopes.length === 0) return [];
+    return [{ for: `payload.features.${feature.name}`, scopes: scopes.length === 1 ? scopes[0]! : { AllOf: scopes } }];
+  });
 }

@@ -1,21 +1,10 @@
-import type { TaskDefinition } from '@docker-worker/worker-contract';
-import { requestProblems } from './task-requests.js';
+import { TaskScopes, type TaskDefinition } from '@docker-worker/worker-contract';
+import { requestProblems, requestScopes } from './task-requests.js';
 
-const task = (scopes: string[]) =>
-  ({ scopes, provisionerId: 'prov', workerType: 'wt', expires: '2030-01-01T00:00:00.000Z' }) as unknown as TaskDefinition;
+const task = { scopes: [], provisionerId: 'prov', workerType: 'wt', expires: '2030-01-01T00:00:00.000Z' } as unknown as TaskDefinition;
 
 describe('requestProblems', () => {
-  it('accepts requests the scopes cover, including pool-suffixed and * scopes', () => {
-    expect(
-      requestProblems(
-        { image: 'x', maxRunTime: 1, capabilities: { privileged: true, devices: { kvm: false } }, cache: { 'level-3-checkouts': '/c' } },
-        task(['docker-worker:capability:privileged:prov/wt', 'docker-worker:cache:level-3-*']),
-        { allowPrivileged: true },
-      ),
-    ).toEqual([]);
-  });
-
-  it('lists every missing scope, bad cache name and late artifact expiry', () => {
+  it('lists every request the host does not offer, bad cache name and late artifact expiry', () => {
     const problems = requestProblems(
       {
         image: 'x',
@@ -24,17 +13,34 @@ describe('requestProblems', () => {
         cache: { 'a::b': '/a', plain: '/p' },
         artifacts: { 'public/x': { type: 'file', path: '/x', expires: '2031-01-01T00:00:00.000Z' } },
       },
-      task([]),
+      task,
       { allowPrivileged: false },
     );
     expect(problems).toEqual([
-      'payload.capabilities.privileged needs the task scope docker-worker:capability:privileged',
       'payload.capabilities.privileged: this worker does not run privileged containers (dockerConfig.allowPrivileged is false)',
-      'payload.capabilities.devices.loopbackVideo needs the task scope docker-worker:capability:device:loopbackVideo',
       'payload.capabilities.devices.loopbackVideo: this worker offers no host devices',
       'payload.cache["a::b"]: cache names may not contain "::"',
-      'payload.cache["plain"] needs the task scope docker-worker:cache:plain',
       'payload.artifacts["public/x"].expires (2031-01-01T00:00:00.000Z) is after the task\'s expires (2030-01-01T00:00:00.000Z)',
+    ]);
+    expect(requestProblems({ image: 'x', maxRunTime: 1, capabilities: { privileged: true } }, task, { allowPrivileged: true })).toEqual([]);
+  });
+});
+
+describe('requestScopes', () => {
+  const payload = { image: 'x', maxRunTime: 1, capabilities: { privileged: true, devices: { loopbackVideo: true, kvm: false } }, cache: { 'a::b': '/a', 'level-3-checkouts': '/c' } };
+
+  it('accepts each scope plain, for the worker pool, or through a * scope', () => {
+    const required = requestScopes(payload, task);
+    expect(required.map((r) => r.for)).toEqual(['payload.capabilities.privileged', 'payload.capabilities.devices.loopbackVideo', 'payload.cache["level-3-checkouts"]']);
+    const held = new TaskScopes(['docker-worker:capability:privileged:prov/wt', 'docker-worker:capability:device:loopbackVideo', 'docker-worker:cache:level-3-*']);
+    expect(held.problems(required)).toEqual([]);
+  });
+
+  it('names each missing scope with both forms', () => {
+    expect(new TaskScopes(['docker-worker:capability:privileged:prov/other']).problems(requestScopes(payload, task))).toEqual([
+      'payload.capabilities.privileged needs the task scope docker-worker:capability:privileged or docker-worker:capability:privileged:prov/wt',
+      'payload.capabilities.devices.loopbackVideo needs the task scope docker-worker:capability:device:loopbackVideo or docker-worker:capability:device:loopbackVideo:prov/wt',
+      'payload.cache["level-3-checkouts"] needs the task scope docker-worker:cache:level-3-checkouts or docker-worker:cache:level-3-checkouts:prov/wt',
     ]);
   });
 });

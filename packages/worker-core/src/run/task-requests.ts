@@ -1,12 +1,6 @@
-import type { DockerWorkerPayload, TaskDefinition } from '@docker-worker/worker-contract';
-import { scopeSatisfied } from './scopes.js';
+import { scopeInPool, type DockerWorkerPayload, type ScopeRequirement, type TaskDefinition } from '@docker-worker/worker-contract';
 
-/**
- * Checks what the payload asks of the host against the task's scopes and its own limits.
- * A scope may also be held in its worker-pool form (`<scope>:<provisionerId>/<workerType>`),
- * as docker-worker accepted. Scopes are compared as the task lists them: role expansion
- * needs the auth service, which the embedded queue does not have.
- */
+/** What this worker offers, from its config: the limits a payload's requests are held to. */
 export interface HostOffer {
   /** `dockerConfig.allowPrivileged`. */
   allowPrivileged: boolean;
@@ -14,30 +8,18 @@ export interface HostOffer {
   switchedOff?: ReadonlySet<string>;
 }
 
+/** What the payload asks of the host that this worker cannot or will not give. */
 export function requestProblems(payload: DockerWorkerPayload, task: TaskDefinition, host: HostOffer): string[] {
   const problems: string[] = [];
-  const held = task.scopes ?? [];
-  const pool = `${task.provisionerId}/${task.workerType}`;
-  const need = (scope: string, what: string) => {
-    if (!scopeSatisfied(held, scope) && !scopeSatisfied(held, `${scope}:${pool}`)) problems.push(`${what} needs the task scope ${scope}`);
-  };
-
-  if (payload.capabilities?.privileged) {
-    need('docker-worker:capability:privileged', 'payload.capabilities.privileged');
-    if (!host.allowPrivileged) problems.push('payload.capabilities.privileged: this worker does not run privileged containers (dockerConfig.allowPrivileged is false)');
+  if (payload.capabilities?.privileged && !host.allowPrivileged) {
+    problems.push('payload.capabilities.privileged: this worker does not run privileged containers (dockerConfig.allowPrivileged is false)');
   }
   for (const [device, wanted] of Object.entries(payload.capabilities?.devices ?? {})) {
-    if (!wanted) continue;
-    need(`docker-worker:capability:device:${device}`, `payload.capabilities.devices.${device}`);
     // Devices come with feature-devices; until then a request must not silently run without one.
-    problems.push(`payload.capabilities.devices.${device}: this worker offers no host devices`);
+    if (wanted) problems.push(`payload.capabilities.devices.${device}: this worker offers no host devices`);
   }
   for (const name of Object.keys(payload.cache ?? {})) {
-    if (name.includes('::')) {
-      problems.push(`payload.cache["${name}"]: cache names may not contain "::"`);
-      continue;
-    }
-    need(`docker-worker:cache:${name}`, `payload.cache["${name}"]`);
+    if (name.includes('::')) problems.push(`payload.cache["${name}"]: cache names may not contain "::"`);
   }
   const taskExpires = Date.parse(task.expires);
   for (const [name, artifact] of Object.entries(payload.artifacts ?? {})) {
@@ -46,4 +28,22 @@ export function requestProblems(payload: DockerWorkerPayload, task: TaskDefiniti
     }
   }
   return problems;
+}
+
+/**
+ * The scopes the payload's requests need. Each may also be held for the task's worker pool
+ * only (`<scope>:<provisionerId>/<workerType>`), as docker-worker and d2g accept them.
+ */
+export function requestScopes(payload: DockerWorkerPayload, task: TaskDefinition): ScopeRequirement[] {
+  const required: ScopeRequirement[] = [];
+  if (payload.capabilities?.privileged) {
+    required.push({ for: 'payload.capabilities.privileged', scopes: scopeInPool('docker-worker:capability:privileged', task) });
+  }
+  for (const [device, wanted] of Object.entries(payload.capabilities?.devices ?? {})) {
+    if (wanted) required.push({ for: `payload.capabilities.devices.${device}`, scopes: scopeInPool(`docker-worker:capability:device:${device}`, task) });
+  }
+  for (const name of Object.keys(payload.cache ?? {})) {
+    if (!name.includes('::')) required.push({ for: `payload.cache["${name}"]`, scopes: scopeInPool(`docker-worker:cache:${name}`, task) });
+  }
+  return required;
 }

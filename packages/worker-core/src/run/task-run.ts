@@ -178,7 +178,9 @@ export class TaskRun {
       if (supersedingNote) taskLog.info(supersedingNote);
       const runQueue = this.#held.runQueue;
       try {
-        const { payload, features } = validateTask(this.#claim.task, this.#options.features, {
+        const { payload, features } = await validateTask(this.#claim.task, this.#options.features, {
+          runtime: this.#options.runtime,
+          expandScopes: (scopes) => runQueue.expandScopes(scopes),
           allowPrivileged: config.dockerConfig.allowPrivileged,
           switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
         });

@@ -1,26 +1,58 @@
 import { validatePayload } from '@docker-worker/schema';
-import { MalformedPayloadError, type DockerWorkerPayload, type Feature, type TaskDefinition } from '@docker-worker/worker-contract';
-import { selectFeatures } from './features.js';
-import { requestProblems, type HostOffer } from './task-requests.js';
+import {
+  MalformedPayloadError,
+  type DockerWorkerPayload,
+  type Feature,
+  type Runtime,
+  type ScopeRequirement,
+  type TaskDefinition,
+} from '@docker-worker/worker-contract';
+import { featureScopes, selectFeatures } from './features.js';
+import { requestProblems, requestScopes, type HostOffer } from './task-requests.js';
+import { scopeProblems, type ExpandScopes } from './task-scopes.js';
+
+/** What validation asks of the worker beyond its config. */
+export interface ValidationHost extends HostOffer {
+  /** The runtime, for the scopes its images need (registry credentials, private artifacts). */
+  runtime?: Pick<Runtime, 'requiredScopes'>;
+  /** The auth service's expandScopes, with the claim's credentials: roles then count. */
+  expandScopes?: ExpandScopes;
+}
 
 /**
  * Everything checked before anything starts. Every problem is collected, so the task author
- * sees them all in one run instead of one per retry.
+ * sees them all in one run instead of one per retry: a payload that fails the schema still
+ * has its feature names checked; scopes are checked once the payload can be read.
  */
-export function validateTask(
+export async function validateTask(
   task: TaskDefinition,
   available: readonly Feature[],
-  host: HostOffer,
-): { payload: DockerWorkerPayload; features: Feature[] } {
+  host: ValidationHost,
+): Promise<{ payload: DockerWorkerPayload; features: Feature[] }> {
   const schema = validatePayload(task.payload);
-  if (!schema.ok) throw new MalformedPayloadError(schema.problems.map((p) => p.message));
+  const raw: unknown = task.payload;
+  const readable = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const { enabled, problems } = selectFeatures(available, readable, host.switchedOff);
+  if (!schema.ok) throw new MalformedPayloadError([...schema.problems.map((p) => p.message), ...problems]);
   const payload = schema.value;
-  const { enabled, problems } = selectFeatures(available, payload, task, host.switchedOff);
   problems.push(...requestProblems(payload, task, host));
   const reserved = new Set(enabled.flatMap((f) => f.reservedArtifacts ?? []));
   for (const name of Object.keys(payload.artifacts ?? {})) {
     if (reserved.has(name)) problems.push(`payload.artifacts["${name}"] uses a name the worker reserves for its own artifacts`);
   }
+  const required = [...requestScopes(payload, task), ...featureScopes(enabled, task), ...runtimeScopes(host.runtime, payload, task, problems)];
+  problems.push(...(await scopeProblems(task, required, host.expandScopes)));
   if (problems.length > 0) throw new MalformedPayloadError(problems);
   return { payload, features: enabled };
+}
+
+/** The runtime's requirements; a payload it cannot read adds its problems instead. */
+function runtimeScopes(runtime: ValidationHost['runtime'], payload: DockerWorkerPayload, task: TaskDefinition, problems: string[]): ScopeRequirement[] {
+  try {
+    return runtime?.requiredScopes?.(payload, task) ?? [];
+  } catch (err) {
+    if (!(err instanceof MalformedPayloadError)) throw err;
+    problems.push(...err.problems);
+    return [];
+  }
 }

@@ -40,6 +40,7 @@ declare module 'taskcluster-client' {
     Object: typeof TcClient;
     Index: typeof TcClient;
     PurgeCache: typeof TcClient;
+    Auth: typeof TcClient;
     /** The agents every client made afterwards uses; replaceable. */
     agents: { http: import('node:http').Agent; https: import('node:https').Agent };
     upload(options: UploadOptions): Promise<void>;

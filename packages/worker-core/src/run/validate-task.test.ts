@@ -1,0 +1,81 @@
+import { InternalError, MalformedPayloadError, scopeInPool, type Feature, type TaskDefinition } from '@docker-worker/worker-contract';
+import { validateTask, type ValidationHost } from './validate-task.js';
+
+const ptrace: Feature = {
+  name: 'allowPtrace',
+  defaultEnabled: false,
+  requiredScopes: (task) => [scopeInPool('docker-worker:feature:allowPtrace', task)],
+  forTask: () => ({}),
+};
+const log: Feature = { name: 'localLiveLog', defaultEnabled: true, reservedArtifacts: ['public/logs/live.log'], forTask: () => ({}) };
+const features = [log, ptrace];
+
+function task(payload: unknown, scopes: string[] = []): TaskDefinition {
+  return { provisionerId: 'prov', workerType: 'wt', expires: '2030-01-01T00:00:00.000Z', scopes, payload } as unknown as TaskDefinition;
+}
+
+async function problemsOf(definition: TaskDefinition, host: ValidationHost = { allowPrivileged: false }): Promise<string[]> {
+  try {
+    await validateTask(definition, features, host);
+  } catch (err) {
+    if (err instanceof MalformedPayloadError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+/** A stand-in for auth.expandScopes: one role, and a record of each call. */
+function roles(calls: string[][]): ValidationHost['expandScopes'] {
+  return async (scopes) => {
+    calls.push(scopes);
+    return scopes.includes('assume:project:ci') ? [...scopes, 'docker-worker:feature:allowPtrace', 'docker-worker:cache:ci-*'] : scopes;
+  };
+}
+
+describe('validateTask', () => {
+  it('reports a schema error and an unknown feature together', async () => {
+    expect(await problemsOf(task({ image: 'x', maxRunTime: 'soon', features: { bogus: true } }))).toEqual([
+      expect.stringMatching(/^payload\.maxRunTime must be an integer/),
+      expect.stringMatching(/^payload\.features\.bogus is not a feature this worker offers/),
+    ]);
+    expect(await problemsOf(task('not an object'))).toEqual([expect.stringMatching(/^payload must be an object/)]);
+  });
+
+  it('counts the scopes of the roles a task assumes, asking the auth service only when the listed ones fall short', async () => {
+    const calls: string[][] = [];
+    const host = { allowPrivileged: false, expandScopes: roles(calls) };
+    const payload = { image: 'x', maxRunTime: 1, features: { allowPtrace: true }, cache: { 'ci-build': '/c' } };
+    await expect(validateTask(task(payload, ['assume:project:ci']), features, host)).resolves.toMatchObject({ features: [log, ptrace] });
+    expect(calls).toEqual([['assume:project:ci']]);
+    await validateTask(task(payload, ['docker-worker:feature:allowPtrace:prov/wt', 'docker-worker:cache:ci-build']), features, host);
+    // A task whose scopes assume no role is refused without asking.
+    expect(await problemsOf(task(payload, ['docker-worker:cache:ci-build']), host)).toEqual([
+      'payload.features.allowPtrace needs the task scope docker-worker:feature:allowPtrace or docker-worker:feature:allowPtrace:prov/wt',
+    ]);
+    expect(calls).toHaveLength(1);
+    expect(await problemsOf(task(payload, ['assume:project:other']), host)).toHaveLength(2);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('a failed expansion is an internal error, not the payload\'s', async () => {
+    const host = { allowPrivileged: false, expandScopes: () => Promise.reject(new Error('auth service answered 503')) };
+    const definition = task({ image: 'x', maxRunTime: 1, features: { allowPtrace: true } }, ['assume:project:ci']);
+    await expect(validateTask(definition, features, host)).rejects.toThrow(InternalError);
+    await expect(validateTask(definition, features, host)).rejects.toThrow(/auth service answered 503/);
+  });
+
+  it('checks the runtime\'s requirements with the rest, and takes its refusal of the payload as problems', async () => {
+    const runtime: ValidationHost['runtime'] = {
+      requiredScopes: (payload) => {
+        if (payload.image === 'bad name') throw new MalformedPayloadError(['payload.image: "bad name" is not an image name']);
+        return [{ for: 'payload.image', scopes: 'docker-worker:image:app:1', because: 'pulls use the worker\'s registry credentials' }];
+      },
+    };
+    expect(await problemsOf(task({ image: 'app:1', maxRunTime: 1, artifacts: { 'public/logs/live.log': { type: 'file', path: '/x' } } }), { allowPrivileged: false, runtime })).toEqual([
+      'payload.artifacts["public/logs/live.log"] uses a name the worker reserves for its own artifacts',
+      'payload.image needs the task scope docker-worker:image:app:1: pulls use the worker\'s registry credentials',
+    ]);
+    expect(await problemsOf(task({ image: 'bad name', maxRunTime: 1 }), { allowPrivileged: false, runtime })).toEqual(['payload.image: "bad name" is not an image name']);
+    expect(await problemsOf(task({ image: 'app:1', maxRunTime: 1 }, ['docker-worker:image:app:*']), { allowPrivileged: false, runtime })).toEqual([]);
+  });
+});
