@@ -1,6 +1,7 @@
 import { validatePayload } from '@docker-worker/schema';
 import { MalformedPayloadError, type DockerWorkerPayload, type Feature, type TaskDefinition } from '@docker-worker/worker-contract';
 import { selectFeatures } from './features.js';
+import { payloadValueProblems } from './payload-checks.js';
 import { requestProblems, type HostOffer } from './task-requests.js';
 
 /**
@@ -17,6 +18,7 @@ export function validateTask(
   const payload = schema.value;
   const { enabled, problems } = selectFeatures(available, payload, task, host.switchedOff);
   problems.push(...requestProblems(payload, task, host));
+  problems.push(...payloadValueProblems(payload));
   const reserved = new Set(enabled.flatMap((f) => f.reservedArtifacts ?? []));
   for (const name of Object.keys(payload.artifacts ?? {})) {
     if (reserved.has(name)) problems.push(`payload.artifacts["${name}"] uses a name the worker reserves for its own artifacts`);
