@@ -83,10 +83,16 @@ export class DockerRuntime implements Runtime {
     });
   }
 
-  /** Where the client talks to, for messages. */
-  get endpoint(): string {
-    const modem = this.#docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
-    if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+  /**
+   * Where the client talks to, for messages. Without DOCKER_HOST docker-modem holds a function
+   * that picks the socket (the user's rootless one, else /var/run/docker.sock), not a path.
+   */
+  async endpoint(): Promise<string> {
+    const modem = this.#docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown; getSocketPath?: () => unknown };
+    if (modem.socketPath) {
+      const path = typeof modem.socketPath === 'function' ? await modem.getSocketPath?.() : modem.socketPath;
+      return `unix://${String(path)}`;
+    }
     return `${String(modem.protocol ?? 'http')}://${String(modem.host)}${modem.port ? `:${String(modem.port)}` : ''}`;
   }
 
@@ -95,7 +101,7 @@ export class DockerRuntime implements Runtime {
       await this.#docker.ping();
     } catch (err) {
       throw new Error(
-        `The Docker engine is not reachable at ${this.endpoint} (${engineMessage(err)}). ` +
+        `The Docker engine is not reachable at ${await this.endpoint()} (${engineMessage(err)}). ` +
           'Start it (for example `sudo systemctl start docker`, or `sudo dockerd &`), make sure this user may use its socket ' +
           '(the `docker` group), or point DOCKER_HOST at a running engine.',
         { cause: err },
@@ -157,7 +163,7 @@ export class DockerRuntime implements Runtime {
   async createContainer(spec: ContainerSpec): Promise<Container> {
     let created: Dockerode.Container;
     try {
-      created = await this.#docker.createContainer(createOptions(spec));
+      created = this.#docker.getContainer(await createInBody(this.#docker, spec));
     } catch (err) {
       throw engineFailure('create the task container', err);
     }
@@ -315,6 +321,27 @@ function dockerImageName(image: ImageSpec): string {
   throw new MalformedPayloadError([`payload.image: unknown image type "${(image as { type: string }).type}"`]);
 }
 
+/**
+ * `POST /containers/create` with the options in the JSON body only. dockerode's
+ * createContainer hands them to docker-modem as query parameters too, so a large `Env` or
+ * `Cmd` made the URL too long for the engine (`431 Request Header Fields Too Large`) and a
+ * lone surrogate made it throw `URI malformed`. Resolves with the new container's id.
+ */
+function createInBody(docker: Dockerode, spec: ContainerSpec): Promise<string> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      {
+        // The `?` tells docker-modem to append `_query`; without a name there is no query at all.
+        path: spec.name === undefined ? '/containers/create' : '/containers/create?',
+        method: 'POST',
+        options: { ...(spec.name !== undefined && { _query: { name: spec.name } }), _body: createOptions(spec) },
+        statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
+      },
+      (err, data) => (err ? reject(err) : resolve((data as { Id: string }).Id)),
+    );
+  });
+}
+
 function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
   return {
     Image: spec.image,
@@ -328,7 +355,6 @@ function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
     AttachStdout: true,
     AttachStderr: true,
     OpenStdin: false,
-    ...(spec.name !== undefined && { name: spec.name }),
     HostConfig: {
       Binds: (spec.binds ?? []).map((bind) => `${bind.hostPath}:${bind.containerPath}${bind.readOnly ? ':ro' : ''}`),
       Devices: (spec.devices ?? []).map((device) => ({

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { HostCacheManager } from './host-cache-manager.js';
+import { dirname, join } from 'node:path';
+import { cacheDirName, HostCacheManager } from './host-cache-manager.js';
 
 describe('HostCacheManager', () => {
   let root: string;
@@ -64,5 +64,37 @@ describe('HostCacheManager', () => {
     await caches.release(a, { purge: true });
     expect(await caches.instances('z')).toEqual([]);
     expect((await caches.acquire('z')).hit).toBe(false);
+  });
+
+  it('keeps every name inside the root, one directory per name: dots, the empty name, slashes, percent signs', async () => {
+    const caches = new HostCacheManager(join(root, 'caches'));
+    const names = ['..', '.', '...', '', '%2E%2E', '%', 'a/../..', '../x', 'plain.name'];
+    const instances = await Promise.all(names.map((name) => caches.acquire(name)));
+    for (const instance of instances) {
+      // <root>/<one segment for the name>/<id>, with the segment never . or ..
+      expect(dirname(dirname(instance.hostPath))).toBe(join(root, 'caches'));
+      expect(['.', '..', '']).not.toContain(instance.hostPath.split('/').at(-2));
+    }
+    expect(new Set(instances.map((i) => dirname(i.hostPath))).size).toBe(names.length);
+    // Nothing was made beside the root.
+    expect((await readdir(root)).sort()).toEqual(['caches']);
+  });
+
+  it('encodes names injectively, leaving ordinary names as they were', () => {
+    expect(cacheDirName('..')).toBe('%2E%2E');
+    expect(cacheDirName('.')).toBe('%2E');
+    expect(cacheDirName('%2E')).toBe('%252E');
+    expect(cacheDirName('')).toBe('%');
+    expect(cacheDirName('%')).toBe('%25');
+    expect(cacheDirName('project-level-3.checkouts')).toBe('project-level-3.checkouts');
+    expect(cacheDirName('name/with slash')).toBe('name%2Fwith%20slash');
+  });
+
+  it('ignores index entries it could not have written (an id that is a path)', async () => {
+    await writeFile(join(root, 'index.json'), JSON.stringify([{ name: 'x', id: '../../escape', createdAt: 0, lastUsed: 0, purge: false }]));
+    const caches = new HostCacheManager(root);
+    const instance = await caches.acquire('x');
+    expect(instance.hit).toBe(false);
+    expect(dirname(dirname(instance.hostPath))).toBe(root);
   });
 });

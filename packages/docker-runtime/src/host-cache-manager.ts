@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { CacheInstance, CacheManager } from '@docker-worker/worker-contract';
 
 interface IndexEntry {
@@ -13,6 +13,20 @@ interface IndexEntry {
 }
 
 const INDEX_FILE = 'index.json';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The directory name of a cache: one path segment for any name, never `.`, `..` or empty, and
+ * different names never share one. encodeURIComponent already escapes `/` and `%`, but leaves
+ * `.` alone, so names made only of dots get theirs escaped too (encodeURIComponent turns a
+ * literal `%2E` into `%252E`, so nothing collides), and the empty name becomes `%`, which no
+ * encoded name can be. Other names keep the directory they had before.
+ */
+export function cacheDirName(name: string): string {
+  if (name === '') return '%';
+  const encoded = encodeURIComponent(name);
+  return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
+}
 
 /**
  * Cache instances as host directories `<root>/<name>/<id>`, with an index on disk so a
@@ -30,7 +44,8 @@ export class HostCacheManager implements CacheManager {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(root: string) {
-    this.root = root;
+    // Absolute: the engine needs absolute host paths, and #dir's containment check compares them.
+    this.root = resolve(root);
   }
 
   acquire(name: string): Promise<CacheInstance> {
@@ -83,8 +98,14 @@ export class HostCacheManager implements CacheManager {
   }
 
   #dir(entry: { name: string; id: string }): string {
-    // Cache names may hold characters that are not safe in a path.
-    return join(this.root, encodeURIComponent(entry.name), entry.id);
+    const dir = join(this.root, cacheDirName(entry.name), entry.id);
+    // The name is encoded so this cannot happen; a path that still left the root would mount
+    // (and later delete) a directory that is not a cache, so it is refused rather than used.
+    const inside = relative(this.root, dir).split(sep);
+    if (inside.length !== 2 || inside.some((part) => part === '' || part === '.' || part === '..')) {
+      throw new Error(`cache "${entry.name}" (instance ${entry.id}) would not be a directory two levels below ${this.root}`);
+    }
+    return dir;
   }
 
   async #delete(entry: IndexEntry): Promise<void> {
@@ -107,7 +128,8 @@ export class HostCacheManager implements CacheManager {
     await mkdir(this.root, { recursive: true });
     try {
       const stored = JSON.parse(await readFile(join(this.root, INDEX_FILE), 'utf8')) as IndexEntry[];
-      for (const entry of stored) this.#entries.set(entry.id, entry);
+      // Only entries this class could have written: a hand-edited id must not steer #dir.
+      for (const entry of stored) if (typeof entry.name === 'string' && UUID.test(String(entry.id))) this.#entries.set(entry.id, entry);
     } catch {
       // No index yet (or a damaged one): start empty; the sweep below removes what it cannot account for.
     }

@@ -13,6 +13,7 @@ describe('parseImageReference', () => {
     ['Registry.Example.com/x__y-z.w', { repository: 'Registry.Example.com/x__y-z.w', name: 'Registry.Example.com/x__y-z.w:latest', ref: 'Registry.Example.com/x__y-z.w:latest' }],
     [`ubuntu@${DIGEST}`, { repository: 'ubuntu', digest: DIGEST, name: `ubuntu@${DIGEST}`, ref: `ubuntu@${DIGEST}` }],
     [`ubuntu:22.04@${DIGEST}`, { repository: 'ubuntu', tag: '22.04', digest: DIGEST, name: `ubuntu:22.04@${DIGEST}`, ref: `ubuntu@${DIGEST}` }],
+    ['a'.repeat(255), { repository: 'a'.repeat(255), name: `${'a'.repeat(255)}:latest`, ref: `${'a'.repeat(255)}:latest` }],
   ])('%s', (input, expected) => {
     expect(parseImageReference(input)).toEqual(expected);
   });
@@ -27,6 +28,10 @@ describe('parseImageReference', () => {
     ['a//b', /repository name component/],
     ['bad_host.example.com:5000/x', /not a valid registry host/],
     ['host.example.com:port/x', /not a valid registry host/],
+    ['a'.repeat(300), /the repository name is 300 characters long; Docker allows at most 255/],
+    [`registry.example.com/${'a'.repeat(240)}:v1`, /the repository name is 261 characters long/],
+    ['busy\u0000box', /repository name component/],
+    ['busybox:la\u0000test', /not a valid tag/],
   ])('refuses %j', (input, message) => {
     let error: unknown;
     try {

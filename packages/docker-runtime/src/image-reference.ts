@@ -22,6 +22,13 @@ const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+/** The engine answers 400 for a longer repository name (registry host included, tag and digest not). */
+const NAME_TOTAL_LENGTH_MAX = 255;
+
+/** A long input shortened for a message. */
+function truncated(input: string): string {
+  return input.length > 80 ? `${input.slice(0, 77)}...` : input;
+}
 
 function invalid(input: string, why: string): MalformedPayloadError {
   return new MalformedPayloadError([`payload.image: "${input}" is not a valid Docker image reference: ${why}`]);
@@ -72,6 +79,9 @@ export function parseImageReference(input: string): ImageReference {
   }
 
   const repository = rest;
+  if (repository.length > NAME_TOTAL_LENGTH_MAX) {
+    throw invalid(truncated(input), `the repository name is ${repository.length} characters long; Docker allows at most ${NAME_TOTAL_LENGTH_MAX}`);
+  }
   const name = digest ? input : `${repository}:${tag ?? 'latest'}`;
   const ref = digest ? `${repository}@${digest}` : name;
   return { repository, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }), name, ref };

@@ -5,4 +5,4 @@ export { parseImageReference, type ImageReference } from './image-reference.js';
 export type { PullSummary } from './pull.js';
 export { credentialsFor, type RegistryCredentials, type RegistryMap, type MatchedCredentials } from './registry-credentials.js';
 export { allowPtraceFeature } from './ptrace-feature.js';
-export { HostCacheManager } from './host-cache-manager.js';
+export { HostCacheManager, cacheDirName } from './host-cache-manager.js';

@@ -48,6 +48,12 @@ describe('DockerRuntime on a real engine', () => {
     await expect(nowhere.ping()).rejects.toThrow(/^The Docker engine is not reachable at unix:\/\/\/tmp\/dw-no-such-docker\.sock .*dockerd/);
   });
 
+  it('ping() names the socket when docker-modem holds a function that picks it (its default without DOCKER_HOST)', async () => {
+    const chooser = () => Promise.resolve('/tmp/dw-chosen-no-such-docker.sock');
+    const defaulted = new DockerRuntime({ docker: new Dockerode({ socketPath: chooser as unknown as string }) });
+    await expect(defaulted.ping()).rejects.toThrow(/^The Docker engine is not reachable at unix:\/\/\/tmp\/dw-chosen-no-such-docker\.sock \(/);
+  });
+
   it('creates the container with the labels, env, command and host config asked for', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dw-bind-'));
     await writeFile(join(dir, 'file'), 'from the host\n');
@@ -84,6 +90,22 @@ describe('DockerRuntime on a real engine', () => {
     } finally {
       await container.remove();
       await rm(dir, { recursive: true, force: true });
+    }
+  }, TIMEOUT);
+
+  it('sends the create options in the body: a 10 MB Env and a 5 MB argument reach the container (not 431)', async () => {
+    // In a URL these would pass the engine's 1 MB header limit many times over.
+    const big = 'e'.repeat(10_000_000);
+    const argument = 'a'.repeat(5_000_000);
+    // Created, not started: Linux would refuse to exec with this much (the worker's own limits stop such payloads earlier).
+    const container = await create(['echo', argument], { env: { BIG: big, SMALL: 'x' }, name: `dw-body-${runId}` });
+    try {
+      const info = await docker.getContainer(container.id).inspect();
+      expect(info.Name).toBe(`/dw-body-${runId}`);
+      expect(info.Config.Env).toEqual(expect.arrayContaining([`BIG=${big}`, 'SMALL=x']));
+      expect(info.Config.Cmd).toEqual(['echo', argument]);
+    } finally {
+      await container.remove();
     }
   }, TIMEOUT);
 

@@ -81,7 +81,7 @@ describe('dw-schema', () => {
     const bad = await file('bad-config.json', { capacity: -1, taskQueue: { pollIntervall: 5 } });
     const out = await run(['validate', 'config', bad]);
     expect(out.code).toBe(1);
-    expect(out.stderr).toContain('capacity must be at least 0 (got -1)');
+    expect(out.stderr).toContain('capacity must be at least 1 (got -1)');
     expect(out.stderr).toContain('taskQueue.pollIntervall is not a known key');
   });
 

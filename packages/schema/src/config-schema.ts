@@ -115,11 +115,11 @@ export const configSchema = {
     region: { type: 'string', title: 'Region', description: 'Cloud region, for metrics and chain of trust.' },
     capacity: {
       type: 'integer',
-      minimum: 0,
+      minimum: 1,
       maximum: 64,
       default: 1,
       title: 'Capacity',
-      description: 'Number of tasks run at once (0 claims nothing). Free devices and disk space may lower it.',
+      description: 'Number of tasks run at once, at least 1 (a worker that may run none would wait for ever). Free devices and disk space may lower it.',
     },
     taskQueue: {
       type: 'object',

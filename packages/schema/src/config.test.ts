@@ -131,7 +131,8 @@ describe('validateConfig', () => {
   });
 
   it.each<[string, unknown, string, RegExp]>([
-    ['capacity -1', { capacity: -1 }, 'capacity', /^capacity must be at least 0 \(got -1\)$/],
+    ['capacity 0', { capacity: 0 }, 'capacity', /^capacity must be at least 1 \(got 0\)$/],
+    ['capacity -1', { capacity: -1 }, 'capacity', /^capacity must be at least 1 \(got -1\)$/],
     ['capacity 65', { capacity: 65 }, 'capacity', /^capacity must be at most 64 \(got 65\)$/],
     ['capacity 1.5', { capacity: 1.5 }, 'capacity', /^capacity must be an integer \(got 1\.5\)$/],
     ['workerType with capitals', { workerType: 'Docker_Worker' }, 'workerType', /^workerType must be 1 to 38 lowercase letters, .* \(got "Docker_Worker"\)$/],

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { TaskFileError } from '../cli/task-file.js';
+import { endOutputQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { SetupError } from './commands/common.js';
 import { runCommand } from './commands/run-command.js';
 import { startCommand } from './commands/start-command.js';
@@ -19,6 +20,8 @@ function withIdentityFlags(command: Command): Command {
     .option('--provisioner-id <id>', 'provisionerId')
     .option('--worker-node-type <type>', 'workerNodeType (instance type)');
 }
+
+endOutputQuietlyWhenStdoutCloses();
 
 const program = new Command()
   .name('worker')

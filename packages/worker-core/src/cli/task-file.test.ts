@@ -60,4 +60,17 @@ describe('readTaskFile', () => {
     await writeFile(bad, 'payload: 3\n');
     await expect(readTaskFile(bad, target)).rejects.toThrow(/payload must be a mapping/);
   });
+
+  it('names each scope the queue would refuse (a NUL byte, a non-string) instead of leaving it to the queue', async () => {
+    const file = join(dir, 'scopes.json');
+    await writeFile(file, JSON.stringify({ scopes: ['fine:scope', 'a\u0000b', 7, 'caf\u00e9'], payload: { image: 'x', maxRunTime: 1 } }));
+    await expect(readTaskFile(file, target)).rejects.toThrow(
+      `task file ${file}:\n` +
+        '  - scopes[1] ("a\\u0000b") may hold only printable ASCII characters, as every Taskcluster scope\n' +
+        '  - scopes[2] must be a string (got 7)\n' +
+        '  - scopes[3] ("café") may hold only printable ASCII characters, as every Taskcluster scope',
+    );
+    await writeFile(file, JSON.stringify({ scopes: 'one', payload: { image: 'x', maxRunTime: 1 } }));
+    await expect(readTaskFile(file, target)).rejects.toThrow(/scopes must be a list of strings/);
+  });
 });

@@ -46,6 +46,7 @@ export async function readTaskFile(file: string, target: { provisionerId: string
   if (typeof given.payload !== 'object' || given.payload === null || Array.isArray(given.payload)) {
     throw new TaskFileError(`task file ${file}: payload must be a mapping`);
   }
+  const scopes = scopesOf(given.scopes, file);
   const taskId = slugid();
   const metadata = (given.metadata ?? {}) as Partial<TaskDefinition['metadata']>;
   const definition: LocalTask['definition'] = {
@@ -61,7 +62,7 @@ export async function readTaskFile(file: string, target: { provisionerId: string
     created: now.toISOString(),
     deadline: new Date(now.getTime() + DAY_MS).toISOString(),
     expires: new Date(now.getTime() + 30 * DAY_MS).toISOString(),
-    scopes: Array.isArray(given.scopes) ? given.scopes : [],
+    scopes,
     payload: given.payload as Record<string, unknown>,
     metadata: {
       name: metadata.name ?? basename(file),
@@ -73,4 +74,20 @@ export async function readTaskFile(file: string, target: { provisionerId: string
     extra: (given.extra as Record<string, unknown>) ?? {},
   };
   return { taskId, definition };
+}
+
+/** What a queue accepts as a scope: printable ASCII, no control character (a NUL included). */
+const SCOPE = /^[\x20-\x7e]*$/;
+
+/** The file's `scopes`, checked as the queue would check them, so a bad one is named here and not in a stack trace. */
+function scopesOf(value: unknown, file: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new TaskFileError(`task file ${file}: scopes must be a list of strings`);
+  const problems = value.flatMap((scope: unknown, index) => {
+    if (typeof scope !== 'string') return [`scopes[${index}] must be a string (got ${JSON.stringify(scope)})`];
+    if (!SCOPE.test(scope)) return [`scopes[${index}] (${JSON.stringify(scope)}) may hold only printable ASCII characters, as every Taskcluster scope`];
+    return [];
+  });
+  if (problems.length > 0) throw new TaskFileError(`task file ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return value as string[];
 }

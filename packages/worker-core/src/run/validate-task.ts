@@ -8,6 +8,7 @@ import {
   type TaskDefinition,
 } from '@docker-worker/worker-contract';
 import { featureScopes, selectFeatures } from './features.js';
+import { payloadValueProblems } from './payload-checks.js';
 import { requestProblems, requestScopes, type HostOffer } from './task-requests.js';
 import { scopeProblems, type ExpandScopes } from './task-scopes.js';
 
@@ -36,6 +37,7 @@ export async function validateTask(
   if (!schema.ok) throw new MalformedPayloadError([...schema.problems.map((p) => p.message), ...problems]);
   const payload = schema.value;
   problems.push(...requestProblems(payload, task, host));
+  problems.push(...payloadValueProblems(payload));
   const reserved = new Set(enabled.flatMap((f) => f.reservedArtifacts ?? []));
   for (const name of Object.keys(payload.artifacts ?? {})) {
     if (reserved.has(name)) problems.push(`payload.artifacts["${name}"] uses a name the worker reserves for its own artifacts`);

@@ -1,5 +1,6 @@
 import type { RunReport } from '../../run/task-run.js';
 import { loadConfig } from '../../config/load-config.js';
+import { prepareWorkDir } from '../../config/work-dir.js';
 import { createWorkerLog } from '../../log/worker-log.js';
 import { QueueClient } from '../../queue/queue-client.js';
 import { Worker } from '../../worker.js';
@@ -23,6 +24,7 @@ export interface RunCommandOptions extends IdentityFlags {
  */
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
   const config = await loadConfig({ file: options.config, profile: options.profile, overrides: identityFlags(options) });
+  await prepareWorkDir(config.workDir);
   const runtime = createRuntime(config);
   try {
     await runtime.ping();
@@ -37,7 +39,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     // So a second terminal can follow the task; stdout is the task log itself.
     services.liveLog.on('registered', ({ url }) => process.stderr.write(`Live log: ${url}\n`));
     const queue = new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.credentials });
-    await queue.createTask(local.taskId, local.definition);
+    try {
+      await queue.createTask(local.taskId, local.definition);
+    } catch (err) {
+      throw new SetupError(`the embedded queue refused the task from ${file}: ${(err as Error).message}`);
+    }
     let report: RunReport | undefined;
     let runId = 0;
     let echoing: Promise<void> = Promise.resolve();
@@ -56,6 +62,13 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
         echoing = new Promise<void>((resolve) => {
           const reader = log.createReader({ follow: true });
           reader.on('end', resolve).on('error', resolve);
+          // Nobody reads any more (`worker run task.yml | head`): the task runs on unwatched.
+          const closed = () => {
+            reader.destroy();
+            resolve();
+          };
+          if (process.stdout.destroyed) closed();
+          else process.stdout.once('close', closed);
           reader.pipe(process.stdout, { end: false });
         });
       },

@@ -1,6 +1,7 @@
 import type { WorkerConfig } from '@docker-worker/schema';
 import { loadConfig } from '../../config/load-config.js';
 import { ConfigError } from '../../config/config-error.js';
+import { prepareWorkDir } from '../../config/work-dir.js';
 import { IdleTimer } from '../../lifecycle/idle-timer.js';
 import { WorkerRunnerProtocol } from '../../lifecycle/worker-runner-protocol.js';
 import { createWorkerLog, type WorkerLog } from '../../log/worker-log.js';
@@ -31,6 +32,7 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   const file = options.config ?? (runnerMode ? process.env.DOCKER_WORKER_CONFIG : undefined);
   if (runnerMode && !file) throw new ConfigError('--worker-runner needs the config file worker-runner writes: set DOCKER_WORKER_CONFIG or pass --config');
   const config = await loadConfig({ file, profile: options.profile, overrides: identityFlags(options) });
+  await prepareWorkDir(config.workDir);
   const log = createWorkerLog(config.logging);
   const runtime = createRuntime(config);
   try {
