@@ -8,6 +8,7 @@ import {
   type ContainerSpec,
   type ImageContext,
   type ImageSpec,
+  type ListedContainer,
   type ResolvedImage,
   type Runtime,
 } from '@docker-worker/worker-contract';
@@ -249,6 +250,17 @@ export class DockerRuntime implements Runtime {
       }
     }
     return { removedImages };
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ListedContainer[]> {
+    const selectors = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+    if (selectors.length === 0) throw new Error('listContainers needs at least one label');
+    try {
+      const found = await this.#docker.listContainers({ all: true, filters: JSON.stringify({ label: selectors }) });
+      return found.map((info) => ({ id: info.Id, labels: info.Labels ?? {} }));
+    } catch (err) {
+      throw engineFailure('list containers', err);
+    }
   }
 
   async removeContainers(labels: Record<string, string>): Promise<number> {
