@@ -60,13 +60,15 @@ describe('the worker log (pino)', () => {
     expect(depth).toBeLessThan(12);
   });
 
-  it('pretty: one line per record with the time, level, type and fields; an error\'s stack on the lines after', () => {
+  it('pretty: one line per record with the time, level, type and key=value fields; an error\'s stack and causes on the lines after', () => {
     const { log, lines } = capture('pretty');
-    log.info('claimed task', { taskId: 'T', runId: 0 });
-    log.error('task run crashed', { taskId: 'T', error: new Error('boom') });
-    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: claimed task \{"taskId":"T","runId":0\}\n$/);
-    expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR: task run crashed \{"taskId":"T"\}\n/);
-    expect(lines[1]).toContain('"message": "boom"');
-    expect(lines[1]).toMatch(/\n\s+Error: boom\n\s+at /);
+    log.info('claimed task', { taskId: 'T', runId: 0, image: { name: 'x' } });
+    log.error('task run crashed', { taskId: 'T', error: Object.assign(new Error('boom', { cause: new RangeError('inner') }), { statusCode: 503 }) });
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: claimed task taskId=T runId=0 image=\{"name":"x"\}\n$/);
+    const [first, ...rest] = lines[1]!.trimEnd().split('\n');
+    expect(first).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR: task run crashed taskId=T error=Error: boom \(HTTP 503\)$/);
+    expect(rest[0]).toBe('    Error: boom');
+    expect(rest[1]).toMatch(/^\s+at .*worker-log\.test\.ts/);
+    expect(rest).toContain('    caused by: RangeError: inner');
   });
 });

@@ -80,6 +80,39 @@ function wrap(logger: Logger): WorkerLog {
   };
 }
 
+function isSerializedError(value: unknown): value is SerializedError {
+  return typeof value === 'object' && value !== null && typeof (value as SerializedError).message === 'string' && typeof (value as SerializedError).stack === 'string';
+}
+
+/** An error's stack and its causes' stacks, indented under the record's line. */
+function stackLines(err: SerializedError): string {
+  let text = '';
+  let prefix = '';
+  for (let e: unknown = err, depth = 0; isSerializedError(e) && depth <= MAX_CAUSE_DEPTH; e = e.cause, depth++) {
+    text += `\n${`${prefix}${e.stack}`.replace(/^/gm, '    ')}`;
+    prefix = 'caused by: ';
+  }
+  return text;
+}
+
+/**
+ * `pretty`: `[12:34:56.789] INFO: claimed task taskId=... runId=0`, the type and `key=value`
+ * pairs on one line (grep-able like the JSON's fields), an error field as `error=Name: message`
+ * (and `(HTTP 503)` when it has a status code) with its stack and causes on the lines below.
+ */
+function prettyMessage(record: Record<string, unknown>, messageKey: string): string {
+  const { [messageKey]: type, level: _level, time: _time, ...fields } = record;
+  let stacks = '';
+  const details = Object.entries(fields).map(([key, value]) => {
+    if (isSerializedError(value)) {
+      stacks += stackLines(value);
+      return `${key}=${value.name}: ${value.message}${value.statusCode === undefined ? '' : ` (HTTP ${value.statusCode})`}`;
+    }
+    return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+  });
+  return `${String(type)}${details.length > 0 ? ` ${details.join(' ')}` : ''}${stacks}`;
+}
+
 export function createWorkerLog(options: WorkerLogOptions): WorkerLog {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   // pino-pretty's formatter, not its transport: a transport writes from a stream pipeline, so
@@ -87,10 +120,10 @@ export function createWorkerLog(options: WorkerLogOptions): WorkerLog {
   const prettify =
     options.format === 'pretty'
       ? prettyFactory({
-          singleLine: true,
           messageKey: 'type',
+          messageFormat: (record, messageKey) => prettyMessage(record, messageKey),
+          hideObject: true,
           translateTime: 'UTC:HH:MM:ss.l',
-          errorLikeObjectKeys: ['error', 'err'],
           colorize: options.write === undefined && process.stderr.isTTY === true,
         })
       : undefined;
