@@ -8,6 +8,7 @@ import {
   type DockerWorkerPayload,
   type ImageContext,
   type ImageSpec,
+  type ListedContainer,
   type ResolvedImage,
   type Runtime,
   type ScopeRequirement,
@@ -271,6 +272,17 @@ export class DockerRuntime implements Runtime {
       }
     }
     return { removedImages };
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ListedContainer[]> {
+    const selectors = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+    if (selectors.length === 0) throw new Error('listContainers needs at least one label');
+    try {
+      const found = await this.#docker.listContainers({ all: true, filters: JSON.stringify({ label: selectors }) });
+      return found.map((info) => ({ id: info.Id, labels: info.Labels ?? {} }));
+    } catch (err) {
+      throw engineFailure('list containers', err);
+    }
   }
 
   async removeContainers(labels: Record<string, string>): Promise<number> {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ImageError, InternalError, ResourceUnavailableError } from '@docker-worker/worker-contract';
 import type Dockerode from 'dockerode';
+import pRetry, { AbortError } from 'p-retry';
 import { engineMessage, isConnectionError, statusCodeOf } from './engine-errors.js';
 import type { ImageReference } from './image-reference.js';
 import type { MatchedCredentials } from './registry-credentials.js';
@@ -12,7 +13,7 @@ export interface PullOptions {
   timeoutMs: number;
   /** Tries in all for transient failures (network, registry 5xx); 1 = no retry. */
   attempts: number;
-  /** First retry delay; doubled per retry, ±25 % jitter. */
+  /** First retry delay; doubled per retry, and up to twice that at random (p-retry's `randomize`). */
   retryDelayMs: number;
 }
 
@@ -27,6 +28,19 @@ export interface PullSummary {
 
 /** The progress stream reported an error after the engine answered 200. */
 class PullStreamError extends Error {}
+
+/**
+ * A transient failure handed to p-retry (which retries only `instanceof Error`; the engine's
+ * errors may come from another realm), keeping what failed and how for the final message.
+ */
+class FailedAttempt extends Error {
+  constructor(
+    readonly kind: 'engine' | 'transient',
+    readonly original: unknown,
+  ) {
+    super(engineMessage(original));
+  }
+}
 
 /** Why a pull attempt failed, which decides retrying and the run's outcome. */
 type FailureKind = 'image' | 'engine' | 'transient';
@@ -71,18 +85,6 @@ class Progress {
     for (const size of this.sizes.values()) sum += size;
     return sum;
   }
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
@@ -131,27 +133,29 @@ export class ImagePuller {
       }
       return abandoned.reason instanceof Error ? abandoned.reason : new Error(String(abandoned.reason));
     };
+    // Name the registry and user so a credentials problem is recognisable; never the password.
+    const via = auth ? ` (from ${auth.registry} as ${auth.credentials.username})` : '';
     try {
-      for (let attempt = 1; ; attempt++) {
-        if (signal.aborted) throw stopped();
-        try {
-          const progress = await this.#pullOnce(image, signal, auth);
-          return { layers: progress.layers.size, bytes: progress.bytes, durationMs: Date.now() - started };
-        } catch (err) {
-          if (signal.aborted) throw stopped();
-          const kind = classifyPullFailure(err);
-          const message = engineMessage(err);
-          // Name the registry and user so a credentials problem is recognisable; never the password.
-          const via = auth ? ` (from ${auth.registry} as ${auth.credentials.username})` : '';
-          if (kind === 'image') throw new ImageError(`Image "${image.name}" could not be pulled${via}: ${message}`, { cause: err });
-          if (attempt >= attempts) {
-            if (kind === 'engine') throw new InternalError(`Image "${image.name}" could not be pulled: the Docker engine is not reachable: ${message}`, { cause: err });
-            throw new ResourceUnavailableError(`Image "${image.name}" could not be pulled after ${attempts} attempts: ${message}`, { cause: err });
+      const progress = await pRetry(
+        async () => {
+          try {
+            return await this.#pullOnce(image, signal, auth);
+          } catch (err) {
+            if (signal.aborted) throw new AbortError(stopped());
+            const kind = classifyPullFailure(err);
+            if (kind === 'image') throw new AbortError(new ImageError(`Image "${image.name}" could not be pulled${via}: ${engineMessage(err)}`, { cause: err }));
+            throw new FailedAttempt(kind, err);
           }
-          const backoff = retryDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
-          await delay(backoff, signal);
-        }
-      }
+        },
+        { retries: Math.max(0, attempts - 1), minTimeout: retryDelayMs, factor: 2, randomize: true, signal },
+      );
+      return { layers: progress.layers.size, bytes: progress.bytes, durationMs: Date.now() - started };
+    } catch (err) {
+      if (signal.aborted) throw stopped();
+      if (!(err instanceof FailedAttempt)) throw err;
+      const message = engineMessage(err.original);
+      if (err.kind === 'engine') throw new InternalError(`Image "${image.name}" could not be pulled: the Docker engine is not reachable: ${message}`, { cause: err.original });
+      throw new ResourceUnavailableError(`Image "${image.name}" could not be pulled after ${attempts} attempts: ${message}`, { cause: err.original });
     } finally {
       clearTimeout(timer);
     }

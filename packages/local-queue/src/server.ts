@@ -132,6 +132,14 @@ export class LocalQueue {
     return this.url;
   }
 
+  /**
+   * True while the Pulse publisher (with `amqpUrl`) has a channel to the broker: messages sent
+   * while it is false are dropped, so a test that restarts the broker waits for this too.
+   */
+  get pulseConnected(): boolean {
+    return this.publisher?.connected ?? false;
+  }
+
   /** The root client's credentials (scope `*`). */
   get credentials(): Credentials {
     return { ...this.root };

@@ -97,6 +97,12 @@ export interface Container {
   remove(): Promise<void>;
 }
 
+/** A container as `Runtime.listContainers` finds it. */
+export interface ListedContainer {
+  id: string;
+  labels: Record<string, string>;
+}
+
 /** Everything about containers and images, so worker-core never knows which engine runs them. */
 export interface Runtime {
   /** Throws with a message saying what to do when the engine cannot be reached. */
@@ -111,6 +117,11 @@ export interface Runtime {
   /** Make the image available locally (present, pulled or loaded) and return its id. */
   ensureImage(image: ImageSpec, ctx: ImageContext): Promise<ResolvedImage>;
   createContainer(spec: ContainerSpec): Promise<Container>;
+  /**
+   * Every container (running or not) whose labels include all of `labels`, with all its labels:
+   * how a starting worker tells the containers of a dead process from a live one's.
+   */
+  listContainers(labels: Record<string, string>): Promise<ListedContainer[]>;
   /** Remove every container whose labels include all of `labels`; returns how many. */
   removeContainers(labels: Record<string, string>): Promise<number>;
   /**

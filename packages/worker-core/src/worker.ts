@@ -13,6 +13,8 @@ import { ClaimStore } from './state/claim-store.js';
 import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 import { DiskGate } from './capacity/disk-gate.js';
 import { PurgePoller } from './capacity/purge-poller.js';
+import { HostLock, lockWorkDir, processLockName } from './state/host-locks.js';
+import { removeContainersOfDeadProcesses, removeLeftoverRunDirs } from './state/leftovers.js';
 
 export interface WorkerOptions {
   config: WorkerConfig;
@@ -27,6 +29,14 @@ export interface WorkerOptions {
   maxTasks?: number;
   onLogOpened?: (log: TaskLog, run: TaskRun) => void;
   onRunFinished?: (run: TaskRun, report: RunReport) => void;
+  /**
+   * The lock of `config.workDir`, when the caller took it before (`worker start` does, before
+   * it writes its connection file there); without one start() takes it. Either way a second
+   * live worker on the same work directory is refused.
+   */
+  workDirLock?: HostLock;
+  /** Said by this worker's locks to whoever they refuse (`worker start`, `worker run`). */
+  lockHolder?: string;
 }
 
 /** A claimWork reply that comes back faster than this was not a long poll: pause before the next. */
@@ -83,6 +93,8 @@ export class Worker {
   #collecting: Promise<void> | undefined;
   /** The config runs get: `features` as checked at start (each section validated, `enabled` removed). */
   #runConfig: WorkerConfig;
+  /** Held from start() until stop(): the work directory's lock (when start() took it) and this process's. */
+  #locks: HostLock[] = [];
 
   constructor(options: WorkerOptions) {
     this.#options = options;
@@ -104,9 +116,17 @@ export class Worker {
   async start(): Promise<void> {
     await this.#options.runtime.ping();
     await this.#checkFeatures();
-    await this.#recover();
-    this.#startGc();
-    await this.#listenForCancels();
+    await this.#lock();
+    try {
+      await this.#recover();
+      this.#startGc();
+      await this.#listenForCancels();
+    } catch (err) {
+      // Not started: leave the work directory to whoever tries next.
+      clearInterval(this.#gcTimer);
+      await this.#unlock();
+      throw err;
+    }
     this.#options.log.info('start', { capacity: this.#options.config.capacity, taskQueueId: this.#taskQueueId() });
     this.#loop = this.#claimLoop();
   }
@@ -129,6 +149,7 @@ export class Worker {
     await this.idle();
     clearInterval(this.#gcTimer);
     await this.#pulse?.stop();
+    await this.#unlock();
   }
 
   /** Resolves once no task is running. */
@@ -165,15 +186,35 @@ export class Worker {
   }
 
   /**
+   * Hold the work directory (claims, run directories and the embedded queue's connection file
+   * belong to one live worker) and this process's own lock, which its containers' process label
+   * points at, before any container is made.
+   */
+  async #lock(): Promise<void> {
+    const { config, workDirLock, lockHolder } = this.#options;
+    const holder = { pid: process.pid, what: lockHolder, workerId: config.workerId };
+    if (!workDirLock) this.#locks.push(await lockWorkDir(config.workDir, holder));
+    this.#locks.push(await HostLock.acquire(processLockName(this.processId), holder));
+  }
+
+  async #unlock(): Promise<void> {
+    for (const lock of this.#locks.splice(0)) await lock.release();
+  }
+
+  /**
    * Clean up after an earlier process of this worker that did not stop cleanly (SIGKILL, a
-   * crash, a reboot): remove its containers, found by label, and resolve its still-valid
-   * claims `exception/worker-shutdown`, so the queue retries them now rather than when the
-   * claims expire.
+   * crash, a reboot): remove its containers, found by label, and only those whose process is
+   * gone (another live worker with this identity keeps its own); remove its run directories;
+   * resolve its still-valid claims `exception/worker-shutdown`, so the queue retries them now
+   * rather than when the claims expire. The work directory's lock makes everything in it ours.
    */
   async #recover(): Promise<void> {
     const { runtime, queue, log, config } = this.#options;
-    const removed = await runtime.removeContainers({ [LABELS.workerGroup]: config.workerGroup, [LABELS.workerId]: config.workerId });
-    if (removed > 0) log.info('removed leftover containers', { count: removed });
+    const containers = await removeContainersOfDeadProcesses(runtime, { [LABELS.workerGroup]: config.workerGroup, [LABELS.workerId]: config.workerId }, this.processId);
+    if (containers.removed > 0) log.info('removed leftover containers', { count: containers.removed });
+    if (containers.kept > 0) log.info('kept containers of a live worker with this identity', { count: containers.kept });
+    const runDirs = await removeLeftoverRunDirs(config.workDir);
+    if (runDirs > 0) log.info('removed leftover run directories', { count: runDirs });
     for (const claim of await this.#claims.list()) {
       if (Date.parse(claim.takenUntil) > Date.now()) {
         try {

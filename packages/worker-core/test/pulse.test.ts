@@ -43,16 +43,26 @@ describe('cancellation over Pulse (real RabbitMQ)', () => {
   });
 
   it('with RabbitMQ down the worker carries on, and the listener comes back with the broker', async () => {
+    const log = h.workerLogs[0]!.records;
     await rabbit('stop_app');
-    await h.until('outage noticed', () => h.workerLogs[0]!.records.some((r) => r.type.startsWith('pulse unavailable')), 20_000);
+    await h.until('outage noticed', () => log.some((r) => r.type.startsWith('pulse unavailable')), 20_000);
+    await h.until('the embedded queue sees the outage too', () => !h.queue.pulseConnected, 20_000);
     // Without the broker the cancel is caught by the next reclaim (within ~10 s).
     const unheard = await runningSleeper();
     await h.client.cancelTask(unheard);
     await h.until('container gone after a reclaim', async () => (await h.containers()).length === 0, 15_000);
     expect((await h.client.status(unheard)).runs[0]).toMatchObject({ state: 'exception', reasonResolved: 'canceled' });
 
+    const restarted = log.length;
     await rabbit('start_app');
-    await h.until('listener back', () => h.workerLogs[0]!.records.some((r) => r.type === 'pulse reconnected'), 60_000);
+    // Both ends must be back: the worker's queue and binding exist when it logs "pulse
+    // reconnected" (amqplib runs the set-up before it reports the connection), but the embedded
+    // queue's publisher reconnects on its own backoff and drops what it is given until then.
+    // Waiting for the worker alone let the cancel below be published into nothing now and then,
+    // so only the next reclaim (10 s) stopped the container.
+    const pulseRecords = () => log.slice(restarted).filter((r) => r.type.startsWith('pulse'));
+    await h.until('listener back', () => pulseRecords().at(-1)?.type === 'pulse reconnected', 60_000);
+    await h.until('publisher back', () => h.queue.pulseConnected, 60_000);
     const taskId = await runningSleeper();
     await h.client.cancelTask(taskId);
     const took = await h.until('container gone', async () => (await h.containers()).length === 0, 3000);

@@ -189,6 +189,22 @@ export function runtimeConformance(
       await Promise.all([...doomed, kept].map((container) => collect(container.output)));
     }, timeout);
 
+    it('listContainers finds every container carrying all the labels, with all its labels', async () => {
+      const key = `${CONFORMANCE_LABEL}.listed`;
+      const a = await create(['true'], { labels: { [key]: 'a', [`${key}.extra`]: 'x' } });
+      const b = await create(['true'], { labels: { [key]: 'b' } });
+      await a.start();
+      await a.wait();
+      const listed = await runtime.listContainers({ [CONFORMANCE_LABEL]: runId, [key]: 'a' });
+      expect(listed).toEqual([{ id: expect.any(String), labels: expect.objectContaining({ [CONFORMANCE_LABEL]: runId, [key]: 'a', [`${key}.extra`]: 'x' }) }]);
+      await a.remove();
+      expect(await runtime.listContainers({ [CONFORMANCE_LABEL]: runId, [key]: 'a' })).toEqual([]);
+      expect((await runtime.listContainers({ [CONFORMANCE_LABEL]: runId, [key]: 'b' })).length).toBe(1);
+      await b.remove();
+      await expect(runtime.listContainers({})).rejects.toThrow();
+      await Promise.all([a, b].map((container) => collect(container.output)));
+    }, timeout);
+
     it('removeContainers refuses an empty label set (it would mean every container)', async () => {
       await expect(runtime.removeContainers({})).rejects.toThrow();
     }, timeout);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { ImageError, InternalError, MalformedPayloadError } from '../outcome.js';
-import type { Container, ContainerSpec, ImageContext, ImageSpec, ResolvedImage, Runtime } from '../runtime.js';
+import type { Container, ContainerSpec, ImageContext, ImageSpec, ListedContainer, ResolvedImage, Runtime } from '../runtime.js';
 import { fakeShell, type FakeOutputItem, type FakeRun, type FakeScript } from './fake-shell.js';
 import { buildTar } from './tar.js';
 
@@ -87,6 +87,13 @@ export class FakeRuntime implements Runtime {
     const container = new FakeContainer(spec, image[1].script);
     this.containers.push(container);
     return container;
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ListedContainer[]> {
+    if (Object.keys(labels).length === 0) throw new Error('listContainers needs at least one label');
+    return this.liveContainers()
+      .filter((container) => matches(container.spec.labels, labels))
+      .map((container) => ({ id: container.id, labels: { ...container.spec.labels } }));
   }
 
   async removeContainers(labels: Record<string, string>): Promise<number> {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { TaskFileError } from '../cli/task-file.js';
 import { endOutputQuietlyWhenStdoutCloses } from './closed-stdout.js';
+import { WorkDirHeldError } from '../state/host-locks.js';
 import { SetupError } from './commands/common.js';
 import { runCommand } from './commands/run-command.js';
 import { startCommand } from './commands/start-command.js';
@@ -66,7 +67,7 @@ try {
   if (err instanceof CommanderError) {
     // --help and --version are not errors; anything else is a usage problem.
     process.exitCode = err.exitCode === 0 ? 0 : EXIT.setup;
-  } else if (err instanceof ConfigError || err instanceof SetupError || err instanceof TaskFileError) {
+  } else if (err instanceof ConfigError || err instanceof SetupError || err instanceof TaskFileError || err instanceof WorkDirHeldError) {
     process.stderr.write(`worker: ${err.message}\n`);
     process.exitCode = EXIT.setup;
   } else {

@@ -13,6 +13,8 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Highest precedence: CLI flags. */
   overrides?: ConfigObject;
+  /** Lowest precedence, under the file: a command's own defaults (`worker run`'s workerId). */
+  defaults?: ConfigObject;
 }
 
 async function readConfigFile(file: string): Promise<ConfigObject> {
@@ -55,11 +57,11 @@ function applyProfile(file: ConfigObject, profile: string | undefined, source: s
   return mergeConfig(defaults, chosen as ConfigObject);
 }
 
-/** Config file → profile → environment → CLI flags, validated, defaults filled. */
+/** Command defaults → config file → profile → environment → CLI flags, validated, schema defaults filled. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<WorkerConfig> {
   const env = options.env ?? process.env;
   const fromFile = options.file ? applyProfile(await readConfigFile(options.file), options.profile ?? env.DW_PROFILE, options.file) : {};
-  const merged = mergeConfig(fromFile, configFromEnv(env), options.overrides ?? {});
+  const merged = mergeConfig(options.defaults ?? {}, fromFile, configFromEnv(env), options.overrides ?? {});
   const result = validateConfig(merged);
   if (!result.ok) {
     const where = options.file ? ` (from ${options.file}, the environment and flags)` : '';

@@ -23,6 +23,8 @@ class FlakyRuntime {
       ping: () => real.ping(),
       ensureImage: (image, ctx) => real.ensureImage(image, ctx),
       removeContainers: (labels) => real.removeContainers(labels),
+      listContainers: (labels) => real.listContainers(labels),
+      requiredScopes: (payload, task) => real.requiredScopes(payload, task),
       createContainer: async (spec: ContainerSpec) => this.#wrap(await real.createContainer(spec)),
     };
   }

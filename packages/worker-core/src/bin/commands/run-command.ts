@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RunReport } from '../../run/task-run.js';
 import { loadConfig } from '../../config/load-config.js';
 import { prepareWorkDir } from '../../config/work-dir.js';
@@ -9,6 +10,7 @@ import { createCaches, createFeatures, createRuntime, startEmbeddedQueue, startF
 import { downloadArtifacts } from '../download-artifacts.js';
 import { EXIT, exitCodeFor, resultLine } from '../exit-codes.js';
 import { SetupError, identityFlags, type IdentityFlags } from './common.js';
+import { openRunArea, removeAbandonedRunAreas, type RunArea } from './run-area.js';
 
 export interface RunCommandOptions extends IdentityFlags {
   config?: string;
@@ -23,7 +25,10 @@ export interface RunCommandOptions extends IdentityFlags {
  * stdout as it runs, then `Task <taskId> <state>`. Returns the exit status.
  */
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
-  const config = await loadConfig({ file: options.config, profile: options.profile, overrides: identityFlags(options) });
+  // Every run is a worker of its own (unless the user names one), so two at once on a host
+  // neither share an identity nor take each other's containers for leftovers.
+  const id = randomBytes(5).toString('hex');
+  const config = await loadConfig({ file: options.config, profile: options.profile, overrides: identityFlags(options), defaults: { workerId: `local-run-${id}` } });
   await prepareWorkDir(config.workDir);
   const runtime = createRuntime(config);
   try {
@@ -32,7 +37,12 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     throw new SetupError((err as Error).message);
   }
   const local = await readTaskFile(file, config);
-  const embedded = await startEmbeddedQueue(config);
+  await removeAbandonedRunAreas(config.workDir, runtime);
+  const area: RunArea = await openRunArea(config.workDir, id, { workerGroup: config.workerGroup, workerId: config.workerId });
+  const embedded = await startEmbeddedQueue(config).catch(async (err: unknown) => {
+    await area.close();
+    throw err;
+  });
   let services: FeatureServices | undefined;
   try {
     services = await startFeatureServices(config);
@@ -48,7 +58,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     let runId = 0;
     let echoing: Promise<void> = Promise.resolve();
     const worker = new Worker({
-      config,
+      // Claims and run directories in the run's own area; images.json stays shared (the runtime's).
+      config: { ...config, workDir: area.dir },
+      workDirLock: area.lock,
+      lockHolder: 'worker run',
       queue,
       runtime,
       features: createFeatures(services),
@@ -99,6 +112,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   } finally {
     await services?.stop();
     await embedded.stop();
+    await area.close();
   }
 }
 

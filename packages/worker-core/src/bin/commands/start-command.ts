@@ -10,6 +10,7 @@ import { Worker } from '../../worker.js';
 import { createCaches, createFeatures, createRuntime, startEmbeddedQueue, startFeatureServices, type EmbeddedQueue } from '../compose.js';
 import { SetupError, identityFlags, type IdentityFlags } from './common.js';
 import { removeConnection, writeConnection } from './connection-file.js';
+import { lockWorkDir } from '../../state/host-locks.js';
 
 export interface StartCommandOptions extends IdentityFlags {
   config?: string;
@@ -33,6 +34,9 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   if (runnerMode && !file) throw new ConfigError('--worker-runner needs the config file worker-runner writes: set DOCKER_WORKER_CONFIG or pass --config');
   const config = await loadConfig({ file, profile: options.profile, overrides: identityFlags(options) });
   await prepareWorkDir(config.workDir);
+  // First of all: a second worker on this workDir must not overwrite the first one's
+  // connection file, claims or run directories (it exits 3 naming the holder instead).
+  const workDirLock = await lockWorkDir(config.workDir, { pid: process.pid, what: 'worker start', workerId: config.workerId });
   const log = createWorkerLog(config.logging);
   const runtime = createRuntime(config);
   try {
@@ -51,7 +55,7 @@ export async function startCommand(options: StartCommandOptions): Promise<number
     await services.stop();
     throw err;
   });
-  const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log });
+  const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log, workDirLock, lockHolder: 'worker start' });
   // A worker that cannot start (a feature refusing this host, the engine gone) leaves no
   // server listening behind it, so the command exits with its error rather than hanging.
   const stopServers = async (): Promise<void> => {
@@ -60,6 +64,7 @@ export async function startCommand(options: StartCommandOptions): Promise<number
       await removeConnection(config.workDir);
       await embedded.stop();
     }
+    await workDirLock.release();
   };
   await worker.start().catch(async (err: unknown) => {
     await stopServers();
