@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it, jest } from '@jest/globals';
-import { ImageError, InternalError, ResourceUnavailableError } from '@docker-worker/worker-contract';
+import { EngineUnavailableError, ImageError, ResourceUnavailableError } from '@docker-worker/worker-contract';
 import type Dockerode from 'dockerode';
 import { parseImageReference } from './image-reference.js';
 import { classifyPullFailure, ImagePuller } from './pull.js';
@@ -77,11 +77,13 @@ describe('ImagePuller', () => {
     expect(createImage).toHaveBeenCalledTimes(3);
   });
 
-  it('reports an unreachable engine as an internal error', async () => {
+  it('reports an unreachable engine as the engine being away (handed back, not the task failing)', async () => {
     const { docker } = stubDocker(async () => {
       throw Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
     });
-    await expect(new ImagePuller(docker, options).pull(image, never())).rejects.toBeInstanceOf(InternalError);
+    const error = await new ImagePuller(docker, options).pull(image, never()).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(EngineUnavailableError);
+    expect((error as EngineUnavailableError).outcome).toEqual({ state: 'exception', reason: 'worker-shutdown' });
   });
 
   it('shares one pull between concurrent requests for the same image', async () => {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { ImageError, InternalError, ResourceUnavailableError } from '@docker-worker/worker-contract';
+import { EngineUnavailableError, ImageError, ResourceUnavailableError } from '@docker-worker/worker-contract';
 import type Dockerode from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
 import { engineMessage, isConnectionError, statusCodeOf } from './engine-errors.js';
@@ -154,7 +154,8 @@ export class ImagePuller {
       if (signal.aborted) throw stopped();
       if (!(err instanceof FailedAttempt)) throw err;
       const message = engineMessage(err.original);
-      if (err.kind === 'engine') throw new InternalError(`Image "${image.name}" could not be pulled: the Docker engine is not reachable: ${message}`, { cause: err.original });
+      // Nothing the task did: the queue runs it again, and the worker waits for the engine.
+      if (err.kind === 'engine') throw new EngineUnavailableError(`Image "${image.name}" could not be pulled: the Docker engine is not reachable: ${message}`, { cause: err.original });
       throw new ResourceUnavailableError(`Image "${image.name}" could not be pulled after ${attempts} attempts: ${message}`, { cause: err.original });
     } finally {
       clearTimeout(timer);
