@@ -57,6 +57,11 @@ export class PrivateEngine {
     }
   }
 
+  /** Starts the engine unless it runs: a test need not depend on how the one before it ended. */
+  async ensureRunning(): Promise<void> {
+    if (!this.#child) await this.start();
+  }
+
   /** SIGTERM, as systemd stops dockerd: it stops every container, then exits. */
   async stop(): Promise<void> {
     this.#child?.kill('SIGTERM');
@@ -64,9 +69,9 @@ export class PrivateEngine {
     this.#child = undefined;
   }
 
-  /** Containers on this engine whose labels include `label=value`. */
-  async containers(label: string): Promise<string[]> {
-    const { stdout } = await run('docker', ['-H', `unix://${this.socketPath}`, 'ps', '-aq', '--filter', `label=${label}`]);
+  /** Containers on this engine whose labels include `label=value`: all of them, or the running ones. */
+  async containers(label: string, which: 'all' | 'running' = 'all'): Promise<string[]> {
+    const { stdout } = await run('docker', ['-H', `unix://${this.socketPath}`, 'ps', '-q', ...(which === 'all' ? ['-a'] : []), '--filter', `label=${label}`]);
     return stdout.split('\n').filter(Boolean);
   }
 
