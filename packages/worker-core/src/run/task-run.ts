@@ -107,7 +107,10 @@ export class TaskRun {
   #container: Container | undefined;
   #timedOut = false;
   #caches: TaskCaches;
-  /** The executed claim, held (reclaimed, stored) from when the run starts. */
+  /**
+   * The executed claim, held (reclaimed, stored) from #open on; everything after #open may use
+   * it, and #teardown checks for it, since #open may be where the run failed.
+   */
   #held!: HeldClaim;
   /** Set when the exit code is in `onExitStatus.purgeCaches`. */
   #purgeCaches = false;
