@@ -133,6 +133,7 @@ describe('workers on one host', () => {
     await h.until('second worker started', () => second.stderr().includes('kept containers of a live worker with this identity'), 60_000);
     expect((await h.waitResolved(taskId)).runs[0]).toMatchObject({ state: 'completed' });
     expect(await h.backingLog(taskId)).toContain('woke');
+    await h.until('the second worker started', () => / start capacity=/.test(second.stderr()), 30_000);
     first.child.kill('SIGTERM');
     second.child.kill('SIGTERM');
     expect(await Promise.all([first.exited, second.exited])).toEqual([0, 0]);
@@ -154,6 +155,8 @@ describe('workers on one host', () => {
     await h.until('old run resolved', async () => (await h.client.status(taskId)).runs[0]!.state === 'exception', 30_000);
     expect((await h.client.status(taskId)).runs[0]!.reasonResolved).toBe('worker-shutdown');
     expect(second.stderr()).toContain('removed leftover run directories');
+    // The leftovers go during start-up; signals are handled once it has started.
+    await h.until('the second worker started', () => / start capacity=/.test(second.stderr()), 30_000);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });

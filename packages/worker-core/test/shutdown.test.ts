@@ -90,6 +90,8 @@ describe('stopping the worker (the real bin against the embedded queue)', () => 
     expect(Date.now() - restarted).toBeLessThan(10_000);
     expect((await h.client.status(taskId)).runs[0]!.reasonResolved).toBe('worker-shutdown');
     expect(await h.containers()).toEqual([]);
+    // The old run is resolved during start-up; signals are handled once it has started.
+    await h.until('the second worker started', () => / start capacity=/.test(second.stderr()), 30_000);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });
