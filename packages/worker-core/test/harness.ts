@@ -119,9 +119,12 @@ export class Harness {
     const config = this.config(overrides);
     const services = await startFeatureServices(config);
     this.services.push(services);
+    // The worker gets a worker's client, not root: a call a deployment would refuse fails here.
+    const { provisionerId, workerType, workerGroup, workerId } = config;
+    const credentials = this.queue.createWorkerClient({ provisionerId, workerType, workerGroup, workerId });
     const worker = new Worker({
       config,
-      queue: this.client,
+      queue: new QueueClient({ rootUrl: this.queue.rootUrl, credentials }),
       runtime: options.runtime ?? createRuntime(config),
       features: (options.features ?? ((wired) => wired))(createFeatures(services)),
       caches: options.caches ?? createCaches(config),
