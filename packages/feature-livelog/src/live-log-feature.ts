@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Feature, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
 import { LiveLogConfigError, liveLogConfigSchema, liveLogServerConfig, type LiveLogSettings } from './live-log-config.js';
 import { CompressedLog } from './compressed-log.js';
@@ -17,26 +19,29 @@ export interface LiveLogFeatureOptions {
  * The task log, live and kept (docker-worker-behaviour §1.14). Before the container starts,
  * the log is registered with the live log server and the live log name (`public/logs/live.log`,
  * or `payload.log`) becomes a reference artifact to its URL, so anyone can follow the task as
- * it runs. At the end the whole log is uploaded gzip-compressed as the backing log and the live
- * log name becomes a link to it; the server stops serving it once that link exists.
+ * it runs. At the end the whole log is uploaded as the backing log (gzip-compressed where the
+ * storage serves a content encoding, s3; as it is for object artifacts, which are served as
+ * uploaded) and the live log name becomes a link to it; the server stops serving it once that
+ * link exists.
  * A canceled run uploads nothing: the queue resolved it already.
  */
 class LiveLogTask implements TaskFeature {
   #ctx: TaskContext;
   #server: LiveLogServer | undefined;
   #liveName: string;
-  #compressed: CompressedLog;
+  /** Only where the storage serves gzip as a content encoding. */
+  #compressed: CompressedLog | undefined;
   #registration: LiveLogRegistration | undefined;
 
   constructor(ctx: TaskContext, server: LiveLogServer | undefined) {
     this.#ctx = ctx;
     this.#server = server;
     this.#liveName = ctx.payload.log ?? DEFAULT_LIVE_LOG;
-    this.#compressed = CompressedLog.of(ctx.log);
+    if (ctx.artifacts.servesContentEncoding !== false) this.#compressed = CompressedLog.of(ctx.log);
   }
 
   async link(): Promise<void> {
-    this.#compressed.start();
+    this.#compressed?.start();
     if (!this.#server) return;
     const { taskId, runId, log, artifacts } = this.#ctx;
     this.#registration = this.#server.register(log, { taskId, runId });
@@ -50,12 +55,19 @@ class LiveLogTask implements TaskFeature {
       if (outcome.state === 'canceled') return;
       const { artifacts } = this.#ctx;
       const backing = backingLogName(this.#liveName);
-      await this.#compressed.upload(artifacts, { name: backing, contentType: LOG_CONTENT_TYPE, contentEncoding: 'gzip' });
+      if (this.#compressed) {
+        await this.#compressed.upload(artifacts, { name: backing, contentType: LOG_CONTENT_TYPE, contentEncoding: 'gzip' });
+      } else {
+        // The log is closed by now: the file is all of it.
+        const path = this.#ctx.log.path;
+        const { size } = await stat(path);
+        await artifacts.upload({ name: backing, contentType: LOG_CONTENT_TYPE, contentLength: size, source: () => createReadStream(path) });
+      }
       await artifacts.link(this.#liveName, backing);
     } finally {
       // Readers already connected still read to the end; new ones follow the link instead.
       this.#registration?.unregister();
-      await this.#compressed.release();
+      await this.#compressed?.release();
     }
   }
 }

@@ -24,6 +24,7 @@ export {
   type ConcreteScopeExpression,
 } from './auth/scopes.js';
 export { ANONYMOUS_SCOPES } from './auth/hawk.js';
+export { workerScopes, WORKER_CLIENT_CALLS, type WorkerIdentity } from './auth/worker-scopes.js';
 export { ROUTE_TABLE, WORKER_QUEUE_API, type RouteSpec, type HttpMethod } from './route-table.js';
 export type { IndexStore, IndexedTask } from './index-service/store.js';
 export {

@@ -13,6 +13,7 @@ import { artifactHandlers } from './artifacts/routes.js';
 import { ArtifactStore } from './artifacts/store.js';
 import { ClientStore, randomAccessToken, type Credentials } from './auth/clients.js';
 import { RoleStore } from './auth/roles.js';
+import { workerScopes, type WorkerIdentity } from './auth/worker-scopes.js';
 import { authHandlers } from './auth/routes.js';
 import type { ServiceContext } from './context.js';
 import { FaultInjector } from './faults.js';
@@ -150,6 +151,15 @@ export class LocalQueue {
     const accessToken = randomAccessToken();
     this.clients.add(clientId, accessToken, scopes);
     return { clientId, accessToken };
+  }
+
+  /**
+   * A permanent client for one worker, with exactly the scopes a deployment's worker client
+   * needs (`workerScopes`: claim-work, worker-id, purge-requests, claim-task) and the anonymous
+   * role's, as every client here: what the worker does beyond them fails as it would there.
+   */
+  createWorkerClient(worker: WorkerIdentity): Credentials {
+    return this.createClient(`worker/${worker.workerGroup}/${worker.workerId}`, workerScopes(worker));
   }
 
   /** Creates or replaces a role: `assume:<roleId>` then grants `scopes`. */

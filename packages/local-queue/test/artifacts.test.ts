@@ -320,3 +320,75 @@ describe('object artifacts', () => {
     expect(finish.statusCode).toBe(400);
   });
 });
+
+describe('as the real queue and object service answer', () => {
+  it('finishArtifact requires uploadId, and refuses non-object artifacts', async () => {
+    const { taskId, taskQueue } = await createAndClaim(h);
+    await taskQueue.createArtifact(taskId, 0, 'public/s3.txt', { storageType: 's3', expires: inOneDay(), contentType: 'text/plain' });
+    const notObject = await rejection(() => taskQueue.finishArtifact(taskId, 0, 'public/s3.txt', { uploadId: tc.slugid() }));
+    expect([notObject.statusCode, notObject.message]).toEqual([400, expect.stringContaining('Only object artifacts can be finished')]);
+    await taskQueue.createArtifact(taskId, 0, 'public/obj.txt', { storageType: 'object', expires: inOneDay(), contentType: 'text/plain' });
+    const noUploadId = await rejection(() => taskQueue.finishArtifact(taskId, 0, 'public/obj.txt', {}));
+    expect([noUploadId.statusCode, noUploadId.message]).toEqual([400, expect.stringContaining("must have required property 'uploadId'")]);
+  });
+
+  it('an object upload must reuse the uploadId createArtifact handed out (409 Object already exists)', async () => {
+    const { taskId, taskQueue } = await createAndClaim(h);
+    const res = await taskQueue.createArtifact(taskId, 0, 'public/obj.bin', { storageType: 'object', expires: inOneDay(), contentType: 'application/octet-stream' });
+    const object = new tc.Object({ rootUrl: h.lq.rootUrl, credentials: res.credentials, retries: 0 });
+    const data = Buffer.from('data');
+    const fresh = await rejection(() =>
+      tc.upload({
+        projectId: res.projectId,
+        name: res.name,
+        contentType: 'application/octet-stream',
+        contentLength: data.length,
+        expires: res.expires,
+        uploadId: tc.slugid(),
+        object,
+        streamFactory: () => Readable.from([data]),
+      }),
+    );
+    expect([fresh.statusCode, fresh.message]).toEqual([409, expect.stringContaining('Object already exists')]);
+  });
+
+  it('the object service has no content encoding: a putUrl PUT with Content-Encoding gzip is refused', async () => {
+    const { taskId, taskQueue } = await createAndClaim(h);
+    const res = await taskQueue.createArtifact(taskId, 0, 'public/logs/live_backing.log', { storageType: 'object', expires: inOneDay(), contentType: 'text/plain; charset=utf-8' });
+    const object = new tc.Object({ rootUrl: h.lq.rootUrl, credentials: res.credentials, retries: 0 });
+    const gz = gzipSync('line\n'.repeat(5000));
+    const up = await object.createUpload(res.name, {
+      projectId: res.projectId,
+      uploadId: res.uploadId,
+      expires: res.expires,
+      proposedUploadMethods: { putUrl: { contentType: 'text/plain; charset=utf-8', contentLength: gz.length } },
+    });
+    const put = await rawRequest(up.uploadMethod.putUrl.url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(gz.length), 'Content-Encoding': 'gzip' },
+      body: gz,
+    });
+    expect([put.status, put.body.toString()]).toEqual([400, expect.stringContaining("Content-Encoding must be 'identity'")]);
+    // Nor can createUpload carry one.
+    const withEncoding = await rejection(() =>
+      object.createUpload(res.name, {
+        projectId: res.projectId,
+        uploadId: res.uploadId,
+        expires: res.expires,
+        proposedUploadMethods: { putUrl: { contentType: 'text/plain', contentLength: gz.length, contentEncoding: 'gzip' } },
+      }),
+    );
+    expect([withEncoding.statusCode, withEncoding.message]).toEqual([400, expect.stringContaining("additional property 'contentEncoding'")]);
+  });
+
+  it('refuses an artifact that would expire after its task', async () => {
+    const { taskId, taskQueue, claim } = await createAndClaim(h);
+    const taskExpires = Date.parse(String(claim.task.expires));
+    const later = new Date(taskExpires + 1000).toJSON();
+    const err = await rejection(() => taskQueue.createArtifact(taskId, 0, 'public/late.txt', { storageType: 's3', expires: later, contentType: 'text/plain' }));
+    expect([err.statusCode, err.message]).toEqual([400, expect.stringContaining("is after the task's expires")]);
+    await expect(
+      taskQueue.createArtifact(taskId, 0, 'public/late.txt', { storageType: 's3', expires: new Date(taskExpires).toJSON(), contentType: 'text/plain' }),
+    ).resolves.toMatchObject({ storageType: 's3' });
+  });
+});

@@ -25,8 +25,8 @@ export interface UploadRequest {
 export interface UploadResult {
   /**
    * Lower-case hex sha256 of the artifact's content as a client reading it through the queue
-   * receives it: the decoded bytes of a `gzip`-encoded s3 artifact, the stored bytes otherwise
-   * (the object service has no content encoding). What the chain of trust lists.
+   * receives it: the decoded bytes of a `gzip`-encoded s3 artifact, the stored bytes otherwise.
+   * What the chain of trust lists.
    */
   sha256: string;
   /** Bytes sent (the encoded size for `gzip`). */
@@ -54,6 +54,13 @@ export interface ArtifactPublisher {
    * spool data for uploads use it to bound how much they hold on disk.
    */
   readonly maxConcurrentUploads?: number;
+  /**
+   * False when an upload's `contentEncoding` would not reach readers: the object service keeps
+   * a content type and a length, no encoding, and serves the bytes as uploaded. Text meant to
+   * be read as text (logs) is then uploaded as it is, uncompressed; such a publisher refuses a
+   * `gzip` upload rather than store bytes no reader expects. Absent means true.
+   */
+  readonly servesContentEncoding?: boolean;
   /**
    * Every artifact with data uploaded so far in this run, by any feature, in upload order
    * (the chain of trust lists them). Only publishers shared by the whole run offer it.

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
 import { validateConfig, type WorkerConfig } from '@docker-worker/schema';
 import type { CacheManager, Feature, RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
@@ -120,9 +119,12 @@ export class Harness {
     const config = this.config(overrides);
     const services = await startFeatureServices(config);
     this.services.push(services);
+    // The worker gets a worker's client, not root: a call a deployment would refuse fails here.
+    const { provisionerId, workerType, workerGroup, workerId } = config;
+    const credentials = this.queue.createWorkerClient({ provisionerId, workerType, workerGroup, workerId });
     const worker = new Worker({
       config,
-      queue: this.client,
+      queue: new QueueClient({ rootUrl: this.queue.rootUrl, credentials }),
       runtime: options.runtime ?? createRuntime(config),
       features: (options.features ?? ((wired) => wired))(createFeatures(services)),
       caches: options.caches ?? createCaches(config),
@@ -175,9 +177,8 @@ export class Harness {
   async backingLog(taskId: string, runId = 0, name = 'public/logs/live_backing.log'): Promise<string> {
     const response = await fetch(this.client.artifactUrl(taskId, runId, name));
     if (!response.ok) throw new Error(`GET ${name}: HTTP ${response.status}`);
-    const bytes = Buffer.from(await response.arrayBuffer());
-    // fetch decodes Content-Encoding: gzip itself; an object-stored log arrives still gzipped.
-    return (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+    // fetch decodes Content-Encoding: gzip itself; anything else is what a reader gets.
+    return Buffer.from(await response.arrayBuffer()).toString('utf8');
   }
 
   /** Resolves once the task's latest run is running (claimed by a worker). */

@@ -257,6 +257,35 @@ describe('the live log (real engine, embedded queue)', () => {
   });
 });
 
+describe('the backing log as an object artifact', () => {
+  const h = new Harness();
+  beforeAll(async () => {
+    await h.start();
+    await h.startWorker({ capacity: 1, artifacts: { storageType: 'object' } });
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  // The object service keeps no content encoding: a gzip upload would be served as gzip to
+  // everyone reading the .log. It is uploaded as text, as generic-worker does.
+  it('is served as uploaded: plain text/plain; charset=utf-8, no content encoding, the whole log', async () => {
+    const taskId = await h.createTask({ image: TEST_IMAGE, command: ['sh', '-c', 'echo object-log; seq 1 500'], maxRunTime: 60 });
+    expect((await h.waitResolved(taskId)).state).toBe('completed');
+    const artifacts = await h.client.listArtifacts(taskId, 0);
+    expect(artifacts.find((a) => a.name === 'public/logs/live_backing.log')).toMatchObject({ storageType: 'object', contentType: 'text/plain; charset=utf-8' });
+    const response = await fetch(h.client.artifactUrl(taskId, 0, 'public/logs/live_backing.log'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(response.headers.get('content-encoding')).toBeNull();
+    const text = Buffer.from(await response.arrayBuffer()).toString('utf8');
+    expect(text).toContain('\nobject-log\n');
+    expect(text).toContain('\n500\n');
+    // The footer is in: the log was uploaded once closed.
+    expect(text).toContain('Successful task run with exit code: 0');
+  });
+});
+
 describe('the live log of a canceled task', () => {
   const h = new Harness();
   beforeAll(async () => {

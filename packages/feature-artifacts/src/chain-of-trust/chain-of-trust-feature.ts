@@ -20,6 +20,7 @@ import { chainOfTrustDocument, serializeDocument } from './document.js';
 import { loadSigningKey } from './signing-key.js';
 
 export const CERTIFIED_LOG = 'public/logs/certified.log';
+const CERTIFIED_LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const CHAIN_OF_TRUST = 'public/chain-of-trust.json';
 export const CHAIN_OF_TRUST_SIGNATURE = 'public/chain-of-trust.json.sig';
 
@@ -92,20 +93,26 @@ class ChainOfTrustTask implements TaskFeature {
     const { artifacts, log, task, taskId, runId, worker, image } = this.#ctx;
     if (!artifacts.uploads) throw new InternalError('chain of trust: the artifact publisher cannot list the run\'s uploads');
 
-    const compressed = join(this.#ctx.workDir ?? tmpdir(), `certified-${randomBytes(6).toString('hex')}.log.gz`);
-    try {
-      // The log is closed by now: this is all of it, footer included.
-      await pipeline(log.createReader(), createGzip(), createWriteStream(compressed));
-      const { size } = await stat(compressed);
-      await artifacts.upload({
-        name: CERTIFIED_LOG,
-        contentType: 'text/plain; charset=utf-8',
-        contentEncoding: 'gzip',
-        contentLength: size,
-        source: () => createReadStream(compressed),
-      });
-    } finally {
-      await rm(compressed, { force: true });
+    if (artifacts.servesContentEncoding === false) {
+      // Object artifacts are served as uploaded: the log goes as it is, so readers get text.
+      // The log is closed by now: the file is all of it, footer included.
+      const { size } = await stat(log.path);
+      await artifacts.upload({ name: CERTIFIED_LOG, contentType: CERTIFIED_LOG_CONTENT_TYPE, contentLength: size, source: () => log.createReader() });
+    } else {
+      const compressed = join(this.#ctx.workDir ?? tmpdir(), `certified-${randomBytes(6).toString('hex')}.log.gz`);
+      try {
+        await pipeline(log.createReader(), createGzip(), createWriteStream(compressed));
+        const { size } = await stat(compressed);
+        await artifacts.upload({
+          name: CERTIFIED_LOG,
+          contentType: CERTIFIED_LOG_CONTENT_TYPE,
+          contentEncoding: 'gzip',
+          contentLength: size,
+          source: () => createReadStream(compressed),
+        });
+      } finally {
+        await rm(compressed, { force: true });
+      }
     }
 
     const document = serializeDocument(chainOfTrustDocument({ taskId, runId, task, worker, image, uploads: artifacts.uploads() }));

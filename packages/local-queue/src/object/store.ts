@@ -89,7 +89,8 @@ export class ObjectStore {
     let object = this.objects.get(name);
     if (object) {
       if (object.uploadId !== request.uploadId || object.projectId !== request.projectId || !sameInstant(object.expires, request.expires)) {
-        throw new RequestConflict(`Object ${name} already exists with a different projectId, uploadId or expires`);
+        // The real service's words: an upload under another uploadId is a different object.
+        throw new RequestConflict(`Object already exists: ${name} was created with a different projectId, uploadId or expires`);
       }
       if (object.finished) throw new RequestConflict(`Object ${name} is already finished and cannot be uploaded again`);
       object.hashes = mergedHashes(object, request.hashes);

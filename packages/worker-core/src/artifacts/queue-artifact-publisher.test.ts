@@ -219,3 +219,18 @@ describe('QueueArtifactPublisher retries, limits and aborts', () => {
     expect(sink.attempts).toBe(attempts);
   });
 });
+
+describe('QueueArtifactPublisher with object storage', () => {
+  // The object service keeps no content encoding: gzip bytes would reach every reader as gzip.
+  it('says it serves no content encoding, and refuses a gzip upload before creating anything', async () => {
+    const queue = s3Queue(() => 'http://unused/');
+    const p = new QueueArtifactPublisher({ queue, storageType: 'object', taskExpires: EXPIRES });
+    expect(p.servesContentEncoding).toBe(false);
+    expect(new QueueArtifactPublisher({ queue, storageType: 's3', taskExpires: EXPIRES }).servesContentEncoding).toBe(true);
+    const gz = gzipSync('text');
+    await expect(
+      p.upload({ name: 'public/logs/live_backing.log', contentType: 'text/plain', contentEncoding: 'gzip', contentLength: gz.length, source: () => Readable.from([gz]) }),
+    ).rejects.toThrow("artifact public/logs/live_backing.log: object artifacts have no content encoding, so 'gzip' cannot be uploaded");
+    expect(queue.created).toEqual([]);
+  });
+});

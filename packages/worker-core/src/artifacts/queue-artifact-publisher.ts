@@ -52,6 +52,7 @@ export interface PublisherOptions {
  */
 export class QueueArtifactPublisher implements ArtifactPublisher {
   readonly maxConcurrentUploads: number;
+  readonly servesContentEncoding: boolean;
   #options: PublisherOptions;
   /** Bounds the run's concurrent uploads, so a directory of many files does not open hundreds of connections. */
   #limiter: Semaphore;
@@ -61,6 +62,8 @@ export class QueueArtifactPublisher implements ArtifactPublisher {
     this.#options = options;
     this.#limiter = new Semaphore(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY);
     this.maxConcurrentUploads = this.#limiter.limit;
+    // The queue serves an s3 artifact with the Content-Encoding it was uploaded with.
+    this.servesContentEncoding = options.storageType === 's3';
   }
 
   uploads(): readonly UploadedArtifact[] {
@@ -118,14 +121,18 @@ export class QueueArtifactPublisher implements ArtifactPublisher {
   }
 
   /**
-   * The object service has no content encoding, so gzip data is stored as what it is
-   * (application/gzip) rather than as text that no reader could decode. taskcluster-client's
-   * `upload` retries the data PUT itself (5xx and network errors) with a fresh stream each time.
+   * The object service keeps no content encoding and serves the bytes as uploaded, so a gzip
+   * upload would reach every reader as gzip under a text content type: it is refused, and
+   * callers check `servesContentEncoding` first. taskcluster-client's `upload` retries the
+   * data PUT itself (5xx and network errors) with a fresh stream each time.
    */
   async #uploadObject(request: UploadRequest, expires: string): Promise<UploadResult | undefined> {
     const signal = request.signal;
     signal?.throwIfAborted();
-    const contentType = request.contentEncoding === 'gzip' ? 'application/gzip' : request.contentType;
+    if (request.contentEncoding !== undefined && request.contentEncoding !== 'identity') {
+      throw new Error(`artifact ${request.name}: object artifacts have no content encoding, so '${request.contentEncoding}' cannot be uploaded (upload the bytes as readers should get them)`);
+    }
+    const contentType = request.contentType;
     const reply = await this.#options.queue.createArtifact(request.name, { storageType: 'object', contentType, expires });
     const credentials = reply.credentials as { clientId: string; accessToken: string; certificate?: string };
     let hasher: ContentHasher | undefined;

@@ -48,7 +48,10 @@ export function createCaches(config: WorkerConfig): CacheManager {
 
 export interface EmbeddedQueue {
   rootUrl: string;
+  /** The root client (`*`): for creating tasks (`worker submit`, `worker run`), never for the worker. */
   credentials: { clientId: string; accessToken: string };
+  /** The worker's own client: exactly the scopes a deployment gives a worker client. */
+  workerCredentials: { clientId: string; accessToken: string };
   stop(): Promise<void>;
 }
 
@@ -63,5 +66,12 @@ export async function startEmbeddedQueue(config: WorkerConfig, options: { port?:
     roles: config.embeddedQueue.roles,
   });
   await queue.start();
-  return { rootUrl: queue.rootUrl, credentials: queue.credentials, stop: () => queue.stop() };
+  // So a call the worker could not make against a deployment fails here too.
+  const workerCredentials = queue.createWorkerClient({
+    provisionerId: config.provisionerId,
+    workerType: config.workerType,
+    workerGroup: config.workerGroup,
+    workerId: config.workerId,
+  });
+  return { rootUrl: queue.rootUrl, credentials: queue.credentials, workerCredentials, stop: () => queue.stop() };
 }

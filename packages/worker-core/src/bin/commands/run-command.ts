@@ -62,7 +62,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       config: { ...config, workDir: area.dir },
       workDirLock: area.lock,
       lockHolder: 'worker run',
-      queue,
+      // Root created the task and reads its artifacts; the worker works with a worker's scopes.
+      queue: new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.workerCredentials }),
       runtime,
       features: createFeatures(services),
       caches: createCaches(config),

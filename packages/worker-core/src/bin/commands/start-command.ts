@@ -138,5 +138,5 @@ async function connect(config: WorkerConfig, say: (text: string) => void): Promi
       `  task queue:  ${config.provisionerId}/${config.workerType}\n` +
       `Submit tasks with: pnpm worker submit FILE   (connection details in ${path})\n`,
   );
-  return { queue: new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.credentials }), embedded };
+  return { queue: new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.workerCredentials }), embedded };
 }
