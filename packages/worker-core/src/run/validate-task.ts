@@ -1,4 +1,4 @@
-import { validatePayload } from '@docker-worker/schema';
+import { unknownPayloadKeys, validatePayload, type SchemaProblem } from '@docker-worker/schema';
 import {
   MalformedPayloadError,
   type DockerWorkerPayload,
@@ -7,7 +7,8 @@ import {
   type ScopeRequirement,
   type TaskDefinition,
 } from '@docker-worker/worker-contract';
-import { featureScopes, selectFeatures } from './features.js';
+import { RETIRED_PAYLOAD_KEYS, featureScopes, selectFeatures } from './features.js';
+import { fieldPath } from './field-path.js';
 import { payloadValueProblems } from './payload-checks.js';
 import { requestProblems, requestScopes, type HostOffer } from './task-requests.js';
 import { scopeProblems, type ExpandScopes } from './task-scopes.js';
@@ -18,6 +19,17 @@ export interface ValidationHost extends HostOffer {
   runtime?: Pick<Runtime, 'requiredScopes'>;
   /** The auth service's expandScopes, with the claim's credentials: roles then count. */
   expandScopes?: ExpandScopes;
+}
+
+/**
+ * One sentence per top-level payload key the schema does not describe, for warning lines in
+ * the task log: the run goes ahead without them. Retired keys are not among them; those are
+ * refused, with the reason.
+ */
+export function payloadWarnings(payload: unknown): string[] {
+  return unknownPayloadKeys(payload)
+    .filter(({ key }) => !RETIRED_PAYLOAD_KEYS.has(key))
+    .map(({ message }) => message);
 }
 
 /**
@@ -34,7 +46,7 @@ export async function validateTask(
   const raw: unknown = task.payload;
   const readable = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const { enabled, problems } = selectFeatures(available, readable, host.switchedOff);
-  if (!schema.ok) throw new MalformedPayloadError([...schema.problems.map((p) => p.message), ...problems]);
+  if (!schema.ok) throw new MalformedPayloadError([...withoutFeatureNames(schema.problems, available, readable).map((p) => p.message), ...problems]);
   const payload = schema.value;
   problems.push(...requestProblems(payload, task, host));
   problems.push(...payloadValueProblems(payload));
@@ -46,6 +58,19 @@ export async function validateTask(
   problems.push(...(await scopeProblems(task, required, host.expandScopes)));
   if (problems.length > 0) throw new MalformedPayloadError(problems);
   return { payload, features: enabled };
+}
+
+/**
+ * The schema refuses every feature name it does not list; selectFeatures says more about those
+ * the worker does not offer (retired, or unknown with the list of what it offers), so the
+ * schema's "not a known key" for them is left out rather than said twice.
+ */
+function withoutFeatureNames(problems: SchemaProblem[], available: readonly Feature[], payload: Record<string, unknown>): SchemaProblem[] {
+  const features = payload.features;
+  if (typeof features !== 'object' || features === null || Array.isArray(features)) return problems;
+  const offered = new Set(available.map((f) => f.name));
+  const explained = new Set(Object.keys(features).filter((name) => !offered.has(name)).map((name) => fieldPath('payload.features', name)));
+  return problems.filter((p) => !explained.has(p.path));
 }
 
 /** The runtime's requirements; a payload it cannot read adds its problems instead. */
