@@ -99,6 +99,16 @@ describe('retired features and unknown top-level keys', () => {
     ]);
   });
 
+  it('a feature this worker offers beyond the published ones is accepted, and must still be a boolean', async () => {
+    const extra: Feature = { name: 'extraFeature', defaultEnabled: false, forTask: () => ({}) };
+    const offered = [...features, extra];
+    const result = await validateTask(task({ image: 'x', maxRunTime: 1, features: { extraFeature: true } }), offered, { allowPrivileged: false });
+    expect(result.features.map((f) => f.name)).toContain('extraFeature');
+    await expect(validateTask(task({ image: 'x', maxRunTime: 1, features: { extraFeature: 'yes' } }), offered, { allowPrivileged: false })).rejects.toMatchObject({
+      problems: ['payload.features.extraFeature must be a boolean (true or false) (got "yes")'],
+    });
+  });
+
   it('an unknown top-level key is a warning, not a problem; retired keys are problems, not warnings', async () => {
     const payload = { image: 'x', maxRunTime: 1, maxRuntime: 5, encryptedEnv: ['x'] };
     expect(payloadWarnings(payload)).toEqual(['payload.maxRuntime is not a payload field; it is ignored (did you mean "maxRunTime"?)']);

@@ -1,4 +1,4 @@
-import { unknownPayloadKeys, validatePayload, type SchemaProblem } from '@docker-worker/schema';
+import { payloadSchema, unknownPayloadKeys, validatePayload, type SchemaProblem } from '@docker-worker/schema';
 import {
   MalformedPayloadError,
   type DockerWorkerPayload,
@@ -46,8 +46,10 @@ export async function validateTask(
   const raw: unknown = task.payload;
   const readable = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const { enabled, problems } = selectFeatures(available, readable, host.switchedOff);
-  if (!schema.ok) throw new MalformedPayloadError([...withoutFeatureNames(schema.problems, available, readable).map((p) => p.message), ...problems]);
-  const payload = schema.value;
+  const refused = schemaProblems(schema, available, readable);
+  if (refused.length > 0) throw new MalformedPayloadError([...refused.map((p) => p.message), ...problems]);
+  // Valid but for feature names this worker offers beyond the published ones (or explains).
+  const payload = task.payload as DockerWorkerPayload;
   problems.push(...requestProblems(payload, task, host));
   problems.push(...payloadValueProblems(payload));
   const reserved = new Set(enabled.flatMap((f) => f.reservedArtifacts ?? []));
@@ -61,16 +63,34 @@ export async function validateTask(
 }
 
 /**
- * The schema refuses every feature name it does not list; selectFeatures says more about those
- * the worker does not offer (retired, or unknown with the list of what it offers), so the
- * schema's "not a known key" for them is left out rather than said twice.
+ * The schema lists the published features only; which names a payload may use is this
+ * worker's to say (a feature it offers beyond them is fine, and selectFeatures explains each
+ * name it does not offer: retired, or unknown with the list of what it offers). So the
+ * schema's "not a known key" for a feature name is left out, and the boolean check it could
+ * not make for such a name is made here.
  */
 function withoutFeatureNames(problems: SchemaProblem[], available: readonly Feature[], payload: Record<string, unknown>): SchemaProblem[] {
   const features = payload.features;
   if (typeof features !== 'object' || features === null || Array.isArray(features)) return problems;
+  const listed = new Set(Object.keys(payloadSchema.properties.features.properties));
   const offered = new Set(available.map((f) => f.name));
-  const explained = new Set(Object.keys(features).filter((name) => !offered.has(name)).map((name) => fieldPath('payload.features', name)));
-  return problems.filter((p) => !explained.has(p.path));
+  const unlisted = Object.entries(features as Record<string, unknown>).filter(([name]) => !listed.has(name));
+  const paths = new Set(unlisted.map(([name]) => fieldPath('payload.features', name)));
+  const typeProblems = unlisted
+    .filter(([name, value]) => offered.has(name) && typeof value !== 'boolean')
+    .map(([name, value]) => {
+      const path = fieldPath('payload.features', name);
+      return { path, message: `${path} must be a boolean (true or false) (got ${JSON.stringify(value)})` };
+    });
+  return [...problems.filter((p) => !paths.has(p.path)), ...typeProblems];
+}
+
+/**
+ * Schema problems, less those about feature names only (see withoutFeatureNames): none left
+ * means the payload is valid but for them.
+ */
+function schemaProblems(schema: ReturnType<typeof validatePayload>, available: readonly Feature[], payload: Record<string, unknown>): SchemaProblem[] {
+  return schema.ok ? withoutFeatureNames([], available, payload) : withoutFeatureNames(schema.problems, available, payload);
 }
 
 /** The runtime's requirements; a payload it cannot read adds its problems instead. */
