@@ -375,6 +375,7 @@ function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
         CgroupPermissions: device.permissions ?? 'rwm',
       })),
       Privileged: spec.privileged ?? false,
+      ...(spec.disableSeccomp === true && { SecurityOpt: ['seccomp=unconfined'] }),
       CapAdd: spec.capAdd ?? [],
       ExtraHosts: spec.extraHosts ?? [],
       ...(spec.shmSize !== undefined && { ShmSize: spec.shmSize }),

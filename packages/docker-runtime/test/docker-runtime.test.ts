@@ -120,6 +120,23 @@ describe('DockerRuntime on a real engine', () => {
     }
   }, TIMEOUT);
 
+  it('runs without the seccomp filter when the spec asks (Seccomp: 0), with the default profile otherwise (Seccomp: 2)', async () => {
+    const seccompMode = async (extra: Partial<Parameters<DockerRuntime['createContainer']>[0]>) => {
+      const container = await create(['grep', '^Seccomp:', '/proc/self/status'], extra);
+      try {
+        const info = await docker.getContainer(container.id).inspect();
+        const output = collect(container.output);
+        await container.start();
+        expect(await container.wait()).toBe(0);
+        return { securityOpt: info.HostConfig.SecurityOpt, line: (await output).toString().trim() };
+      } finally {
+        await container.remove();
+      }
+    };
+    expect(await seccompMode({ disableSeccomp: true })).toEqual({ securityOpt: ['seccomp=unconfined'], line: expect.stringMatching(/^Seccomp:\s+0$/) });
+    expect((await seccompMode({})).line).toMatch(/^Seccomp:\s+2$/);
+  }, TIMEOUT);
+
   it('delivers 5 MB of stdout byte-exact and in order, with stderr interleaved', async () => {
     const blocks = 22;
     const lines = 30_000;

@@ -46,6 +46,14 @@ describe('dw-schema', () => {
     expect(out.stdout).toContain('valid task payload');
   });
 
+  it('accepts unknown top-level keys with a warning each, naming the field meant', async () => {
+    const path = await file('typo.json', { image: 'ubuntu', maxRunTime: 60, maxRuntime: 600 });
+    const out = await run(['validate', 'payload', path]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('valid task payload');
+    expect(out.stderr).toBe(`${path}: warning: payload.maxRuntime is not a payload field; it is ignored (did you mean "maxRunTime"?)\n`);
+  });
+
   it('exits 1 and prints every problem for an invalid payload', async () => {
     const path = await file('bad.json', { image: { type: 'docker-image' }, maxRunTime: 'hello' });
     const out = await run(['validate', 'payload', path]);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { configSchema } from './config-schema.js';
 import { payloadSchema } from './payload-schema.js';
 import { UploadSettingsError, schemaObjectKey, uploadSchema, uploadSettings } from './upload-schema.js';
-import { formatProblems, validateConfig, validatePayload, type Validation } from './validate.js';
+import { formatProblems, unknownPayloadKeys, validateConfig, validatePayload, type Validation } from './validate.js';
 
 export const USAGE = `Usage:
   dw-schema validate payload FILE|-     check a docker-worker task payload (JSON; "-" reads stdin).
@@ -121,6 +121,8 @@ export async function runCli(args: string[], io: CliIo = processIo): Promise<num
     const { payload, fromTask } = payloadOf(document);
     result = validatePayload(payload);
     what = fromTask ? 'task payload (of a task definition)' : 'task payload';
+    // The worker runs such a payload with these lines in its log; say them here first.
+    for (const { message } of unknownPayloadKeys(payload)) io.stderr(`${source}: warning: ${message}`);
   } else {
     result = validateConfig(document);
     what = 'worker config';

@@ -166,6 +166,14 @@ export const configSchema = {
           title: 'Allow privileged tasks',
           description: 'Whether tasks may ask for `capabilities.privileged` (they need the scope as well).',
         },
+        allowDisableSeccomp: {
+          type: 'boolean',
+          default: false,
+          title: 'Allow tasks without seccomp',
+          description:
+            "Whether tasks may ask for `capabilities.disableSeccomp`, running without the engine's seccomp profile " +
+            '(they need the scope `docker-worker:capability:disableSeccomp` as well).',
+        },
         defaultRegistry: {
           type: 'string',
           minLength: 1,

@@ -31,6 +31,8 @@ export interface WorkerConfig {
   };
   dockerConfig: {
     allowPrivileged: boolean;
+    /** Tasks may ask for `capabilities.disableSeccomp`. */
+    allowDisableSeccomp: boolean;
     /** Registry of image names without a host (`user/image`), for matching `registries`. */
     defaultRegistry: string;
   };

@@ -1,19 +1,23 @@
 /**
- * The docker-worker v1 task payload schema (`docker-worker/v1/payload.json`), 2020 version.
+ * The docker-worker v1 task payload schema (`docker-worker/v1/payload.json`).
  *
- * Written for task authors: every field carries a title and a description. Unknown top-level
- * keys are allowed, as they were in the original, and so are unknown feature names: the worker
- * rejects those (and retired fields such as `encryptedEnv` or `graphs`) after schema validation,
- * with a message that says why.
+ * It accepts and refuses what the payload schema Taskcluster publishes today accepts and
+ * refuses, with two exceptions kept for payloads written years ago: unknown top-level keys
+ * are accepted (the worker writes a warning line per key in the task log), and `env` values
+ * may be numbers or booleans. Values the published schema lets through but no run could use
+ * (an empty image name, a taskId that is not a slugid, an empty log name) are refused by the
+ * worker after the schema, naming the field. Retired features and fields (`dind`,
+ * `encryptedEnv`, ...) are refused by the worker with a sentence saying why.
  *
+ * Written for task authors: every field carries a title and a description.
  * Kept in step with `DockerWorkerPayload` in `payload-types.ts`.
  */
 
 /** A Taskcluster taskId (a slugid), as the queue accepts it. */
 export const TASK_ID_PATTERN = '^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$';
 
-/** `supersederUrl`: an http(s) URL of printable ASCII characters. */
-export const SUPERSEDER_URL_PATTERN = '^https?://[\\x20-\\x7e]*$';
+/** Artifact names: printable ASCII, at least one character (as the published schema says). */
+export const ARTIFACT_NAME_PATTERN = '^[\\x20-\\x7e]+$';
 
 const dockerImage = {
   type: 'object',
@@ -25,7 +29,6 @@ const dockerImage = {
     type: { type: 'string', const: 'docker-image', title: 'Image type', description: 'Always `docker-image` for this form.' },
     name: {
       type: 'string',
-      minLength: 1,
       title: 'Image name',
       description: 'Registry reference: `[registry/]repository[:tag][@digest]`; the tag defaults to `latest`.',
     },
@@ -45,13 +48,11 @@ const indexedImage = {
     type: { type: 'string', const: 'indexed-image', title: 'Image type', description: 'Always `indexed-image` for this form.' },
     namespace: {
       type: 'string',
-      minLength: 1,
       title: 'Index namespace',
       description: 'Index namespace whose task holds the image artifact.',
     },
     path: {
       type: 'string',
-      minLength: 1,
       title: 'Artifact name',
       description: 'Name of the image artifact of that task, e.g. `public/image.tar.zst`.',
     },
@@ -71,13 +72,11 @@ const taskImage = {
     type: { type: 'string', const: 'task-image', title: 'Image type', description: 'Always `task-image` for this form.' },
     taskId: {
       type: 'string',
-      pattern: TASK_ID_PATTERN,
       title: 'Task ID',
       description: 'The task (a 22-character slugid) whose artifact holds the image; usually a dependency of this task.',
     },
     path: {
       type: 'string',
-      minLength: 1,
       title: 'Artifact name',
       description: 'Name of the image artifact of that task, e.g. `public/image.tar.zst`.',
     },
@@ -86,7 +85,7 @@ const taskImage = {
   additionalProperties: false,
 } as const;
 
-const feature = (title: string, description: string) => ({ type: 'boolean', title, description }) as const;
+const feature = (on: boolean, title: string, description: string) => ({ type: 'boolean', default: on, title, description }) as const;
 
 const exitCodes = (title: string, description: string) =>
   ({
@@ -102,7 +101,8 @@ export const payloadSchema = {
   title: 'Docker worker payload',
   description:
     'The `payload` of a task run by docker-worker: which image to run, the command, its environment, caches, ' +
-    'devices, artifacts to upload afterwards and optional worker features. Only `image` and `maxRunTime` are required.',
+    'devices, artifacts to upload afterwards and optional worker features. Only `image` and `maxRunTime` are required. ' +
+    'Other top-level keys are ignored, each with a warning line in the task log.',
   type: 'object',
   required: ['image', 'maxRunTime'],
   properties: {
@@ -115,7 +115,6 @@ export const payloadSchema = {
       oneOf: [
         {
           type: 'string',
-          minLength: 1,
           title: 'Docker image name',
           description: 'Registry reference: `[registry/]repository[:tag][@digest]`; the tag defaults to `latest`.',
         },
@@ -127,14 +126,14 @@ export const payloadSchema = {
     maxRunTime: {
       type: 'integer',
       minimum: 1,
-      maximum: 604800,
       title: 'Maximum run time',
       description:
         'Seconds the task may run, counted from the start of the container; then the container is killed and the ' +
-        'run fails. At most 604800 (one week).',
+        'run fails. No upper limit (the claim is renewed for as long as the task runs).',
     },
     command: {
       type: 'array',
+      default: [],
       title: 'Command',
       description:
         'Command to run in the container, as an argument vector, e.g. `["/bin/bash", "-c", "make test"]`. ' +
@@ -157,7 +156,7 @@ export const payloadSchema = {
         'Persistent named caches, cache name to the path where it is mounted in the container, e.g. ' +
         '`{"project-level-3-checkouts": "/builds/worker/checkouts"}`. Each cache needs the scope ' +
         '`docker-worker:cache:<name>`. A cache instance is used by one task at a time and kept for later tasks.',
-      additionalProperties: { type: 'string', minLength: 1, title: 'Mount path' },
+      additionalProperties: { type: 'string', title: 'Mount path', description: 'Absolute path in the container.' },
     },
     capabilities: {
       type: 'object',
@@ -172,6 +171,16 @@ export const payloadSchema = {
           description:
             'Run the container in Docker privileged mode. Needs the scope `docker-worker:capability:privileged` ' +
             'and a worker configured with `dockerConfig.allowPrivileged: true`.',
+        },
+        disableSeccomp: {
+          type: 'boolean',
+          default: false,
+          title: 'No seccomp profile',
+          description:
+            "Run the container without Docker's seccomp system-call filter (`--security-opt seccomp=unconfined`), " +
+            'e.g. for fuzzers and sanitizers that need `personality` or `ptrace`-like calls. Needs the scope ' +
+            '`docker-worker:capability:disableSeccomp` (not a per-pool form) and a worker configured with ' +
+            '`dockerConfig.allowDisableSeccomp: true`.',
         },
         devices: {
           type: 'object',
@@ -211,7 +220,9 @@ export const payloadSchema = {
         'Files and directories uploaded from the container after the command exits, artifact name to declaration, e.g. ' +
         '`{"public/build.tar.gz": {"type": "file", "path": "/builds/worker/build.tar.gz"}}`. ' +
         'A directory artifact uploads every file below it, named `<artifact name>/<relative path>`. ' +
-        'A path that does not exist (or is of the other kind) yields an error artifact and fails the task.',
+        'A path that does not exist (or is of the other kind) yields an error artifact and fails the task. ' +
+        'Names are printable ASCII.',
+      propertyNames: { pattern: ARTIFACT_NAME_PATTERN },
       additionalProperties: {
         type: 'object',
         title: 'Artifact',
@@ -221,13 +232,14 @@ export const payloadSchema = {
         properties: {
           type: {
             type: 'string',
-            enum: ['file', 'directory'],
+            enum: ['file', 'directory', 'volume'],
             title: 'Artifact kind',
-            description: '`file` for a single file, `directory` for every file below a directory.',
+            description:
+              '`file` for a single file, `directory` for every file below a directory, `volume` for a directory ' +
+              'mounted from the host that exists as the task starts and is uploaded like a directory.',
           },
           path: {
             type: 'string',
-            minLength: 1,
             title: 'Path in the container',
             description: 'Absolute path of the file or directory inside the container.',
           },
@@ -246,53 +258,56 @@ export const payloadSchema = {
       title: 'Features',
       description:
         'Worker features to turn on (`true`) or off (`false`). Features not mentioned keep their default. ' +
-        'A feature this worker does not know fails the task as malformed.',
-      additionalProperties: { type: 'boolean' },
+        'Any other name fails the task as malformed; retired ones (`dind`, `dockerSave`, `balrogVPNProxy`, ...) ' +
+        'with a sentence saying why.',
+      additionalProperties: false,
       properties: {
         localLiveLog: feature(
+          true,
           'Live log',
           'Stream the task log live while the task runs (artifact `public/logs/live.log`) and upload the full log ' +
             'afterwards (`public/logs/live_backing.log`). On by default.',
         ),
-        artifacts: feature('Artifact upload', 'Upload the artifacts declared in `artifacts` after the command exits. On by default.'),
-        bulkLog: feature('Bulk log', 'Also upload the whole task log as one gzipped artifact, `public/logs/terminal_bulk.log.gz`. Off by default.'),
+        bulkLog: feature(
+          false,
+          'Bulk log',
+          'Also upload the whole task log as one gzipped artifact, `public/logs/terminal_bulk.log.gz`. Off by default on ' +
+            'this worker, as on the original (the published schema documents `true`).',
+        ),
         taskclusterProxy: feature(
+          false,
           'Taskcluster proxy',
           'Run a proxy the task can call Taskcluster APIs through, with the scopes of this task; its URL is in ' +
-            '`TASKCLUSTER_PROXY_URL` (the host `taskcluster` in the container). Off by default.',
+            '`TASKCLUSTER_PROXY_URL` (the host `taskcluster` in the container). Off by default; not offered by this worker yet.',
         ),
-        dind: feature(
-          'Docker in Docker',
-          'Give the task its own Docker daemon, reachable at `/var/run/docker.sock` in the container. Off by default.',
-        ),
-        dockerSave: feature(
-          'Save container image',
-          'When the task ends, save the container as an image and upload it as `public/dockerImage.tar`, with each ' +
-            'mounted cache as `public/cache/<name>.tar`. Off by default.',
-        ),
+        artifacts: feature(true, 'Artifact upload', 'Upload the artifacts declared in `artifacts` after the command exits. On by default.'),
         interactive: feature(
+          false,
           'Interactive session',
           'Allow shell and VNC display sessions into the running container over websockets; the container is kept for ' +
-            'a while after the command exits. Off by default.',
+            'a while after the command exits. Off by default; not offered by this worker yet.',
         ),
         allowPtrace: feature(
+          false,
           'Allow ptrace',
           'Give the container the `SYS_PTRACE` capability, for debuggers and crash reporters. Needs the scope ' +
             '`docker-worker:feature:allowPtrace`. Off by default.',
         ),
         chainOfTrust: feature(
+          false,
           'Chain of trust',
           'Upload a signed description of the run (`public/chain-of-trust.json` and `.sig`) and `public/logs/certified.log`. ' +
-            'Off by default.',
+            'Needs a signing key in the worker config. Off by default.',
         ),
       },
     },
     log: {
       type: 'string',
-      minLength: 1,
+      default: 'public/logs/live.log',
       title: 'Live log artifact name',
       description:
-        'Custom name for the live log artifact instead of `public/logs/live.log`; the uploaded full log is named after it.',
+        'Custom name for the live log artifact instead of `public/logs/live.log`; the uploaded full log is named after it, ' +
+        'with `_backing` before the extension (`public/logs/build.log` → `public/logs/build_backing.log`).',
     },
     onExitStatus: {
       type: 'object',
@@ -312,14 +327,15 @@ export const payloadSchema = {
     },
     supersederUrl: {
       type: 'string',
-      format: 'uri',
-      pattern: SUPERSEDER_URL_PATTERN,
       title: 'Superseder URL',
       description:
-        'An http(s) service the worker asks, with `?taskId=<taskId>`, for a list of tasks this one supersedes ' +
-        '(`{"supersedes": [taskIds]}`); the worker claims them too, runs the first in the list and resolves the others ' +
-        'as `exception`/`superseded`.',
+        'Kept for payloads that carry it. An http(s) service the worker asks, with `?taskId=<taskId>`, for a list of tasks ' +
+        'this one supersedes (`{"supersedes": [taskIds]}`); the worker claims them too, runs the first in the list and ' +
+        'resolves the others as `exception`/`superseded`. Anything else (not http(s), no answer, an answer without such ' +
+        'a list) and the task runs alone, with a line in its log saying why.',
     },
   },
+  // The published schema refuses unknown top-level keys; this worker accepts them, as payloads
+  // written for the original carry some, and warns in the task log (unknownPayloadKeys).
   additionalProperties: true,
 } as const;

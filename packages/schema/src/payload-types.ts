@@ -1,6 +1,6 @@
 /**
- * The docker-worker v1 task payload (`docker-worker/v1/payload.json`, 2020 version).
- * Unknown top-level keys are allowed, as the original schema allowed them.
+ * The docker-worker v1 task payload (`docker-worker/v1/payload.json`), as the schema accepts it.
+ * Unknown top-level keys are allowed (the worker warns about each).
  */
 export type ImageReference =
   | string
@@ -9,6 +9,10 @@ export type ImageReference =
   | { type: 'task-image'; taskId: string; path: string };
 
 export interface ArtifactDeclaration {
+  /**
+   * The schema accepts `volume` too (the published schema has it); it joins this type with the
+   * artifacts feature's handling of it, which is being built separately.
+   */
   type: 'file' | 'directory';
   path: string;
   /** ISO date-time; defaults to the task's `expires`. */
@@ -17,7 +21,7 @@ export interface ArtifactDeclaration {
 
 export interface DockerWorkerPayload {
   image: ImageReference;
-  /** Seconds before the container is killed, 1..604800. */
+  /** Seconds before the container is killed, at least 1. */
   maxRunTime: number;
   command?: string[];
   /** Values other than strings are passed as their text. */
@@ -26,6 +30,8 @@ export interface DockerWorkerPayload {
   cache?: Record<string, string>;
   capabilities?: {
     privileged?: boolean;
+    /** Run without the engine's seccomp profile (`seccomp=unconfined`). */
+    disableSeccomp?: boolean;
     devices?: {
       loopbackVideo?: boolean;
       loopbackAudio?: boolean;
@@ -34,7 +40,15 @@ export interface DockerWorkerPayload {
     };
   };
   artifacts?: Record<string, ArtifactDeclaration>;
-  features?: Record<string, boolean>;
+  features?: {
+    localLiveLog?: boolean;
+    bulkLog?: boolean;
+    taskclusterProxy?: boolean;
+    artifacts?: boolean;
+    interactive?: boolean;
+    allowPtrace?: boolean;
+    chainOfTrust?: boolean;
+  };
   /** Custom name for the live log artifact; the backing log name is derived from it. */
   log?: string;
   onExitStatus?: {

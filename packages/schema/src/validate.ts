@@ -2,7 +2,7 @@ import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { configSchema, IDENTIFIER_PATTERN, WORKER_TYPE_PATTERN } from './config-schema.js';
 import type { WorkerConfig } from './config-types.js';
-import { payloadSchema, SUPERSEDER_URL_PATTERN, TASK_ID_PATTERN } from './payload-schema.js';
+import { ARTIFACT_NAME_PATTERN, payloadSchema } from './payload-schema.js';
 import type { DockerWorkerPayload } from './payload-types.js';
 
 // ajv and ajv-formats are CommonJS modules whose `module.exports` carries a `default` too;
@@ -51,6 +51,28 @@ export function validatePayload(payload: unknown): Validation<DockerWorkerPayloa
   const validate = getPayloadValidator();
   if (validate(payload)) return { ok: true, value: payload as DockerWorkerPayload };
   return { ok: false, problems: describeErrors(validate.errors ?? [], payload, 'payload', 'payload') };
+}
+
+/** A top-level payload key the schema does not describe, with a sentence for the task log. */
+export interface UnknownPayloadKey {
+  key: string;
+  /** `payload.maxRuntime is not a payload field; it is ignored (did you mean "maxRunTime"?)`. */
+  message: string;
+}
+
+/**
+ * The top-level keys of a payload that the schema does not describe. The published schema
+ * refuses them; this worker accepts them (payloads written for the original carry some) and
+ * writes each as a warning, so a misspelt field does not go unseen.
+ */
+export function unknownPayloadKeys(payload: unknown): UnknownPayloadKey[] {
+  if (!isPlainObject(payload)) return [];
+  return Object.keys(payload)
+    .filter((key) => !Object.hasOwn(payloadSchema.properties, key))
+    .map((key) => ({
+      key,
+      message: `${renderPath('payload', payload, [key])} is not a payload field; it is ignored${unknownKeyHint(key, payloadSchema)}`,
+    }));
 }
 
 /**
@@ -167,8 +189,7 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Human descriptions of the patterns in our schemas, used instead of the regular expression. */
 const PATTERN_HINTS: Record<string, string> = {
-  [SUPERSEDER_URL_PATTERN]: 'must be an http:// or https:// URL made of printable ASCII characters',
-  [TASK_ID_PATTERN]: 'must be a Taskcluster taskId (a 22-character slugid)',
+  [ARTIFACT_NAME_PATTERN]: 'must be at least one printable ASCII character',
   [IDENTIFIER_PATTERN]: 'must be 1 to 38 letters, digits, "-" or "_"',
   [WORKER_TYPE_PATTERN]:
     'must be 1 to 38 lowercase letters, digits or "-", starting with a letter and not ending with "-"',
@@ -234,18 +255,21 @@ function typeName(type: unknown): string {
   return types.map((t) => TYPE_NAMES[String(t)] ?? String(t)).join(' or ');
 }
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+/**
+ * Edit distance counting a swap of two neighbouring letters as one edit (optimal string
+ * alignment), so `evn` is one edit from `env`, as a typo of it is.
+ */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
   }
-  return row[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 function unknownKeyHint(key: string, parentSchema: unknown): string {
@@ -253,7 +277,7 @@ function unknownKeyHint(key: string, parentSchema: unknown): string {
   const known = Object.keys(parentSchema.properties);
   if (known.length === 0) return '';
   const close = known
-    .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(k, key) }))
+    .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k, key) }))
     .filter(({ k, d }) => d <= Math.max(1, Math.min(3, Math.floor(k.length / 3))))
     .sort((x, y) => x.d - y.d);
   if (close.length > 0) return ` (did you mean "${close[0]!.k}"?)`;
@@ -333,6 +357,7 @@ function simplifyOneOf(errors: ErrorObject[]): ErrorObject[] {
 }
 
 function describeError(e: ErrorObject, data: unknown, root: string, rootLabel: string): SchemaProblem {
+  if (e.propertyName !== undefined) return describeNameError(e, data, root);
   const segments = pointerSegments(e.instancePath);
   const path = renderPath(root, data, segments);
   const subject = path === '' ? rootLabel : path;
@@ -392,8 +417,19 @@ function describeError(e: ErrorObject, data: unknown, root: string, rootLabel: s
   }
 }
 
+/** A key refused by `propertyNames`: `payload.artifacts["café"]: the name must be ...`. */
+function describeNameError(e: ErrorObject, data: unknown, root: string): SchemaProblem {
+  const name = e.propertyName as string;
+  const path = renderPath(root, data, [...pointerSegments(e.instancePath), name]);
+  const params = e.params as Record<string, unknown>;
+  const rule = e.keyword === 'pattern' ? (PATTERN_HINTS[String(params.pattern)] ?? `must match the pattern /${String(params.pattern)}/`) : (e.message ?? e.keyword);
+  return { path, message: `${path}: the name ${rule}` };
+}
+
 function describeErrors(errors: ErrorObject[], data: unknown, root: string, rootLabel: string): SchemaProblem[] {
-  let kept = simplifyOneOf(errors);
+  // A name refused by `propertyNames` comes as the name's own error (carrying `propertyName`)
+  // and one for the keyword itself: the first says it all.
+  let kept = simplifyOneOf(errors.filter((e) => e.keyword !== 'propertyNames'));
   // A value that fails its pattern also tends to fail its format; one message is enough.
   const patternFailures = new Set(kept.filter((e) => e.keyword === 'pattern').map((e) => e.instancePath));
   kept = kept.filter((e) => !(e.keyword === 'format' && patternFailures.has(e.instancePath)));

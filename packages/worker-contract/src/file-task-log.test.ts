@@ -22,17 +22,20 @@ describe('FileTaskLog', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('formats notices and errors on fresh lines, keeping output order', async () => {
+  it('formats notices, errors and warnings on fresh lines, keeping output order', async () => {
     const log = new FileTaskLog(join(dir, 'log'), { clock: fixedClock });
     log.info('Task ID: abc');
     log.output.write('partial line');
     log.error('boom');
+    log.output.write('half');
+    log.warn('payload.x is ignored');
     log.output.write('next\n');
     log.info('two\nlines');
     await log.close();
     expect(await readFile(log.path, 'utf8')).toBe(
       '[taskcluster 2026-01-02T03:04:05.678Z] Task ID: abc\n' +
         'partial line\n[taskcluster:error] boom\n' +
+        'half\n[taskcluster:warning] payload.x is ignored\n' +
         'next\n' +
         '[taskcluster 2026-01-02T03:04:05.678Z] two\n[taskcluster 2026-01-02T03:04:05.678Z] lines\n',
     );

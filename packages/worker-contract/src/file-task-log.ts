@@ -81,6 +81,10 @@ export class FileTaskLog implements TaskLog {
     this.#notice(text, (line) => `[taskcluster:error] ${line}`);
   }
 
+  warn(text: string): void {
+    this.#notice(text, (line) => `[taskcluster:warning] ${line}`);
+  }
+
   async flush(): Promise<void> {
     while (this.#flushed < this.#accepted) {
       if (this.#failure) throw this.#failure;

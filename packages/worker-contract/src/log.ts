@@ -14,6 +14,11 @@ export interface TaskLog {
   /** An error, on a fresh line so log parsers see it at column 0: `[taskcluster:error] text`. */
   error(text: string): void;
   /**
+   * Something the task author should fix that does not stop the run (an ignored payload key),
+   * on a fresh line like an error: `[taskcluster:warning] text`.
+   */
+  warn(text: string): void;
+  /**
    * Raw bytes, usually container output. A Writable so a fast producer is held back by disk
    * speed instead of filling memory; ending it does not close the log.
    */

@@ -75,6 +75,8 @@ export interface ContainerSpec {
   binds?: Bind[];
   devices?: DeviceMapping[];
   privileged?: boolean;
+  /** Run without the engine's seccomp system-call filter (Docker: `seccomp=unconfined`). */
+  disableSeccomp?: boolean;
   capAdd?: string[];
   extraHosts?: string[];
   shmSize?: number;

@@ -11,13 +11,14 @@ const CAP_SYS_PTRACE = 1n << 19n;
 const CAP_SYS_ADMIN = 1n << 21n;
 const showCaps = { image: TEST_IMAGE, command: ['sh', '-c', 'grep CapEff /proc/self/status; grep -c localhost.localdomain /etc/hosts; df -k /dev/shm | tail -1'], maxRunTime: 60 };
 
-describe('container options: privileged, allowPtrace, hosts, shared memory (real engine)', () => {
+describe('container options: privileged, disableSeccomp, allowPtrace, hosts, shared memory (real engine)', () => {
   const h = new Harness();
   beforeAll(async () => {
     await h.start();
     await h.startWorker({ workerType: 'opts-allow', dockerConfig: { allowPrivileged: true } });
     await h.startWorker({ workerType: 'opts-deny' });
     await h.startWorker({ workerType: 'opts-off', features: { allowPtrace: { enabled: false } } });
+    await h.startWorker({ workerType: 'opts-seccomp', dockerConfig: { allowDisableSeccomp: true } });
   });
   afterAll(async () => {
     await h.stop();
@@ -88,5 +89,40 @@ describe('container options: privileged, allowPtrace, hosts, shared memory (real
     const off = await runOn('opts-off', { features: { allowPtrace: true } }, ['docker-worker:feature:allowPtrace']);
     expect(off.status.runs[0]!.reasonResolved).toBe('malformed-payload');
     expect(off.log).toContain('payload.features.allowPtrace is switched off on this worker');
+  });
+
+  /** The container's seccomp mode: 0 without a filter, 2 with the engine's default profile. */
+  const seccompMode = (log: string) => /Seccomp:\s*(\d)/.exec(log)?.[1];
+  const showSeccomp = { command: ['grep', '^Seccomp:', '/proc/self/status'] };
+
+  it('disableSeccomp: no seccomp filter with the scope on a worker that allows it; the default profile otherwise', async () => {
+    const off = await runOn('opts-seccomp', { ...showSeccomp, capabilities: { disableSeccomp: true } }, ['docker-worker:capability:disableSeccomp']);
+    expect(off.status.state).toBe('completed');
+    expect(seccompMode(off.log)).toBe('0');
+    const plain = await runOn('opts-seccomp', { ...showSeccomp, capabilities: { disableSeccomp: false } }, []);
+    expect(plain.status.state).toBe('completed');
+    expect(seccompMode(plain.log)).toBe('2');
+  });
+
+  it('disableSeccomp: refused by the worker config', async () => {
+    const { status, log } = await runOn('opts-deny', { ...showSeccomp, capabilities: { disableSeccomp: true } }, ['docker-worker:capability:disableSeccomp']);
+    expect(status.runs[0]!.reasonResolved).toBe('malformed-payload');
+    expect(log).toContain('payload.capabilities.disableSeccomp: this worker does not run containers without seccomp (dockerConfig.allowDisableSeccomp is false)');
+    expect(seccompMode(log)).toBeUndefined();
+  });
+
+  it('disableSeccomp: refused without the scope, and with the per-pool form only (d2g accepts the plain scope alone)', async () => {
+    for (const scopes of [[], ['docker-worker:capability:disableSeccomp:test-prov/opts-seccomp']]) {
+      const { status, log } = await runOn('opts-seccomp', { ...showSeccomp, capabilities: { disableSeccomp: true } }, scopes);
+      expect(status.runs[0]!.reasonResolved).toBe('malformed-payload');
+      expect(log).toContain('payload.capabilities.disableSeccomp needs the task scope docker-worker:capability:disableSeccomp\n');
+    }
+  });
+
+  it('an unknown top-level key: the task runs, with a warning line naming the field meant', async () => {
+    const { status, log } = await runOn('opts-deny', { maxRuntime: 600, artifact: {} }, []);
+    expect(status.state).toBe('completed');
+    expect(log).toContain('\n[taskcluster:warning] payload.maxRuntime is not a payload field; it is ignored (did you mean "maxRunTime"?)\n');
+    expect(log).toContain('\n[taskcluster:warning] payload.artifact is not a payload field; it is ignored (did you mean "artifacts"?)\n');
   });
 });

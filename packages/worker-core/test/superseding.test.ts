@@ -114,6 +114,32 @@ describe('superseding (payload.supersederUrl, embedded queue serving the claims,
     expect(await h.backingLog(b)).toContain(`Superseding skipped: the superseder's list does not name the claimed task ${b}.`);
   });
 
+  it('a superseder that is unreachable, answers nonsense, or is not an http(s) URL: each task runs alone', async () => {
+    const nonsense = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('<html>not json</html>');
+    });
+    await new Promise<void>((ready) => nonsense.listen(0, '127.0.0.1', ready));
+    // A port that was listening and is closed now: connection refused.
+    const closed = createServer();
+    await new Promise<void>((ready) => closed.listen(0, '127.0.0.1', ready));
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/supersedes`;
+    await new Promise((done) => closed.close(done));
+    try {
+      const urls = [closedUrl, `http://127.0.0.1:${(nonsense.address() as AddressInfo).port}/supersedes`, 'ftp://example.com/supersedes'];
+      const ids: string[] = [];
+      for (const supersederUrl of urls) ids.push(await h.createTask({ image: TEST_IMAGE, command: ['true'], maxRunTime: 60, supersederUrl }, { workerType: 'supersede-broken' }));
+      const { worker } = await h.startWorker({ capacity: 1, workerType: 'supersede-broken' }, { maxTasks: 3 });
+      await worker.finished();
+      for (const id of ids) expect((await h.client.status(id)).runs[0]).toMatchObject({ state: 'completed' });
+      expect(await h.backingLog(ids[0]!)).toContain('Superseding skipped: the superseder could not be asked');
+      expect(await h.backingLog(ids[1]!)).toContain('Superseding skipped: the superseder could not be asked');
+      expect(await h.backingLog(ids[2]!)).toContain('Superseding skipped: supersederUrl is not an http(s) URL.');
+    } finally {
+      await new Promise((done) => nonsense.close(done));
+    }
+  });
+
   it('held claims are reclaimed while the executed task runs, and a canceled one is dropped', async () => {
     // claimTimeout 4 s: reclaims every ~2 s; the executed task outlives the first claims.
     const [a, b, c] = await threeTasks('supersede-long', ['sleep', '7']);

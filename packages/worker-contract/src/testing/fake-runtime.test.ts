@@ -147,14 +147,17 @@ describe('MemoryTaskLog', () => {
     log.info('hello');
     log.output.write('partial');
     log.error('bad');
+    log.output.write('more');
+    log.warn('careful');
     await new Promise((resolve) => setTimeout(resolve, 5));
     log.output.write('rest\n');
     await log.close();
-    const expected = '[taskcluster] hello\npartial\n[taskcluster:error] bad\nrest\n';
+    const expected = '[taskcluster] hello\npartial\n[taskcluster:error] bad\nmore\n[taskcluster:warning] careful\nrest\n';
     expect(await reader).toBe(expected);
     expect(log.text()).toBe(expected);
     expect(log.infos).toEqual(['hello']);
     expect(log.errors).toEqual(['bad']);
+    expect(log.warnings).toEqual(['careful']);
     expect(log.bytesWritten).toBe(expected.length);
   });
 });

@@ -4,7 +4,7 @@ import type { TaskLog } from '../log.js';
 
 /**
  * A TaskLog kept in memory, for tests that want to look at what a runtime or feature wrote
- * without a file. Notices are also kept apart (`infos`, `errors`) so a test can assert on them
+ * without a file. Notices are also kept apart (`infos`, `errors`, `warnings`) so a test can assert on them
  * directly. Memory grows with the log: fine for tests, which is why the worker uses FileTaskLog.
  *
  * `path` names no real file.
@@ -16,6 +16,8 @@ export class MemoryTaskLog implements TaskLog {
   readonly infos: string[] = [];
   /** Every `error()` text, in order. */
   readonly errors: string[] = [];
+  /** Every `warn()` text, in order. */
+  readonly warnings: string[] = [];
   #chunks: Buffer[] = [];
   #bytes = 0;
   #atLineStart = true;
@@ -58,6 +60,12 @@ export class MemoryTaskLog implements TaskLog {
     if (this.#closed) return;
     this.errors.push(text);
     this.#notice(text, '[taskcluster:error] ');
+  }
+
+  warn(text: string): void {
+    if (this.#closed) return;
+    this.warnings.push(text);
+    this.#notice(text, '[taskcluster:warning] ');
   }
 
   async flush(): Promise<void> {}

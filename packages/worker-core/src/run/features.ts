@@ -11,7 +11,12 @@ const RETIRED_FEATURES: Record<string, string> = {
   balrogStageVPNProxy: 'the Balrog stage VPN it connected to no longer exists.',
   relengAPIProxy: 'the RelengAPI service it proxied no longer exists.',
   extendTaskGraph: 'the task-graph scheduler it called was retired in 2017.',
+  dind: 'the Docker-in-Docker side-car was dropped from docker-worker, and the payload schema no longer has it.',
+  dockerSave: 'saving the container as an image artifact was dropped from docker-worker, and the payload schema no longer has it.',
 };
+
+/** Top-level payload keys of the original that are refused with a reason, not ignored with a warning. */
+export const RETIRED_PAYLOAD_KEYS: ReadonlySet<string> = new Set(['encryptedEnv', 'graphs']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

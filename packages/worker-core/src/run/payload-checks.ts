@@ -1,5 +1,6 @@
 import type { DockerWorkerPayload } from '@docker-worker/worker-contract';
 import { execProblems } from './exec-limits.js';
+import { fieldProblems } from './payload-fields.js';
 import { pathProblems } from './payload-paths.js';
 import { textProblems } from './payload-text.js';
 
@@ -9,5 +10,5 @@ import { textProblems } from './payload-text.js';
  * internal error), each named by its field.
  */
 export function payloadValueProblems(payload: DockerWorkerPayload): string[] {
-  return [...textProblems(payload), ...execProblems(payload), ...pathProblems(payload)];
+  return [...textProblems(payload), ...fieldProblems(payload), ...execProblems(payload), ...pathProblems(payload)];
 }

@@ -44,3 +44,25 @@ describe('requestScopes', () => {
     ]);
   });
 });
+
+describe('capabilities.disableSeccomp', () => {
+  const payload = { image: 'x', maxRunTime: 1, capabilities: { disableSeccomp: true } };
+
+  it('needs dockerConfig.allowDisableSeccomp', () => {
+    expect(requestProblems(payload, task, { allowPrivileged: true })).toEqual([
+      'payload.capabilities.disableSeccomp: this worker does not run containers without seccomp (dockerConfig.allowDisableSeccomp is false)',
+    ]);
+    expect(requestProblems(payload, task, { allowPrivileged: false, allowDisableSeccomp: true })).toEqual([]);
+    expect(requestProblems({ ...payload, capabilities: { disableSeccomp: false } }, task, { allowPrivileged: false })).toEqual([]);
+  });
+
+  it('needs the plain scope: the per-pool form does not count, as in d2g', () => {
+    const required = requestScopes(payload, task);
+    expect(new TaskScopes(['docker-worker:capability:disableSeccomp']).problems(required)).toEqual([]);
+    expect(new TaskScopes(['docker-worker:capability:*']).problems(required)).toEqual([]);
+    expect(new TaskScopes(['docker-worker:capability:disableSeccomp:prov/wt']).problems(required)).toEqual([
+      'payload.capabilities.disableSeccomp needs the task scope docker-worker:capability:disableSeccomp',
+    ]);
+    expect(requestScopes({ ...payload, capabilities: { disableSeccomp: false } }, task)).toEqual([]);
+  });
+});

@@ -4,6 +4,8 @@ import { scopeInPool, type DockerWorkerPayload, type ScopeRequirement, type Task
 export interface HostOffer {
   /** `dockerConfig.allowPrivileged`. */
   allowPrivileged: boolean;
+  /** `dockerConfig.allowDisableSeccomp`; off when not given. */
+  allowDisableSeccomp?: boolean;
   /** Features with `enabled: false` in the worker config. */
   switchedOff?: ReadonlySet<string>;
 }
@@ -13,6 +15,9 @@ export function requestProblems(payload: DockerWorkerPayload, task: TaskDefiniti
   const problems: string[] = [];
   if (payload.capabilities?.privileged && !host.allowPrivileged) {
     problems.push('payload.capabilities.privileged: this worker does not run privileged containers (dockerConfig.allowPrivileged is false)');
+  }
+  if (payload.capabilities?.disableSeccomp && !host.allowDisableSeccomp) {
+    problems.push('payload.capabilities.disableSeccomp: this worker does not run containers without seccomp (dockerConfig.allowDisableSeccomp is false)');
   }
   for (const [device, wanted] of Object.entries(payload.capabilities?.devices ?? {})) {
     // Devices come with feature-devices; until then a request must not silently run without one.
@@ -32,12 +37,16 @@ export function requestProblems(payload: DockerWorkerPayload, task: TaskDefiniti
 
 /**
  * The scopes the payload's requests need. Each may also be held for the task's worker pool
- * only (`<scope>:<provisionerId>/<workerType>`), as docker-worker and d2g accept them.
+ * only (`<scope>:<provisionerId>/<workerType>`), as docker-worker and d2g accept them, except
+ * disableSeccomp: d2g accepts only its plain scope, so a grant made for d2g means the same here.
  */
 export function requestScopes(payload: DockerWorkerPayload, task: TaskDefinition): ScopeRequirement[] {
   const required: ScopeRequirement[] = [];
   if (payload.capabilities?.privileged) {
     required.push({ for: 'payload.capabilities.privileged', scopes: scopeInPool('docker-worker:capability:privileged', task) });
+  }
+  if (payload.capabilities?.disableSeccomp) {
+    required.push({ for: 'payload.capabilities.disableSeccomp', scopes: 'docker-worker:capability:disableSeccomp' });
   }
   for (const [device, wanted] of Object.entries(payload.capabilities?.devices ?? {})) {
     if (wanted) required.push({ for: `payload.capabilities.devices.${device}`, scopes: scopeInPool(`docker-worker:capability:device:${device}`, task) });

@@ -33,7 +33,8 @@ import { HeldClaim } from './held-claim.js';
 import { resolveRun, type ResolveResult } from './resolve-run.js';
 import { logWriteFailure } from './log-failure.js';
 import { killWithRetries } from './kill-container.js';
-import { validateTask } from './validate-task.js';
+import { setLongTimeout } from './long-timeout.js';
+import { payloadWarnings, validateTask } from './validate-task.js';
 import { TaskCaches } from './task-caches.js';
 import { SupersededClaims, publishJson } from './superseded-claims.js';
 import { applySuperseding } from './superseding.js';
@@ -179,12 +180,14 @@ export class TaskRun {
       this.#log.info('task run', { image: JSON.stringify(this.#claim.task.payload?.image) });
       writeHeader(taskLog, this.taskId, worker);
       if (supersedingNote) taskLog.info(supersedingNote);
+      for (const warning of payloadWarnings(this.#claim.task.payload)) taskLog.warn(warning);
       const runQueue = this.#held.runQueue;
       try {
         const { payload, features } = await validateTask(this.#claim.task, this.#options.features, {
           runtime: this.#options.runtime,
           expandScopes: (scopes) => runQueue.expandScopes(scopes),
           allowPrivileged: config.dockerConfig.allowPrivileged,
+          allowDisableSeccomp: config.dockerConfig.allowDisableSeccomp,
           switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
         });
         this.#hashUploads = features.some((feature) => feature.readsUploadHashes === true);
@@ -402,6 +405,7 @@ export class TaskRun {
       capAdd: additions.flatMap((a) => a.capAdd ?? []),
       extraHosts: ['localhost.localdomain:127.0.0.1', ...additions.flatMap((a) => a.extraHosts ?? [])],
       privileged: payload.capabilities?.privileged === true || additions.some((a) => a.privileged),
+      disableSeccomp: payload.capabilities?.disableSeccomp === true,
       shmSize: SHM_SIZE,
     });
     this.#container = container;
@@ -427,7 +431,7 @@ export class TaskRun {
     }
     const startedAt = Date.now();
     log.info('container started', { containerId: container.id });
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       this.#timedOut = true;
       taskLog.error(`Task timeout after ${payload.maxRunTime} seconds. Force killing container.`);
       void killWithRetries(container, log, 'maxRunTime');
@@ -437,7 +441,7 @@ export class TaskRun {
       for (const feature of taskFeatures) await feature.started?.();
       exitCode = await container.wait();
     } finally {
-      clearTimeout(timer);
+      timer.clear();
     }
     await copying;
     taskLog.info('=== Task Finished ===');

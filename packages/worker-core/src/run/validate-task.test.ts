@@ -1,5 +1,5 @@
 import { InternalError, MalformedPayloadError, scopeInPool, type Feature, type TaskDefinition } from '@docker-worker/worker-contract';
-import { validateTask, type ValidationHost } from './validate-task.js';
+import { payloadWarnings, validateTask, type ValidationHost } from './validate-task.js';
 
 const ptrace: Feature = {
   name: 'allowPtrace',
@@ -77,5 +77,42 @@ describe('validateTask', () => {
     ]);
     expect(await problemsOf(task({ image: 'bad name', maxRunTime: 1 }), { allowPrivileged: false, runtime })).toEqual(['payload.image: "bad name" is not an image name']);
     expect(await problemsOf(task({ image: 'app:1', maxRunTime: 1 }, ['docker-worker:image:app:*']), { allowPrivileged: false, runtime })).toEqual([]);
+  });
+});
+
+describe('values the published schema lets through but no run can use', () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a task-image taskId that is not a slugid', { image: { type: 'task-image', taskId: 'nope', path: 'public/i.tar' } }, 'payload.image.taskId must be a Taskcluster taskId (a 22-character slugid) (got "nope")'],
+    ['an empty index namespace', { image: { type: 'indexed-image', namespace: '', path: 'public/i.tar' } }, 'payload.image.namespace must not be empty'],
+    ['an empty log name', { image: 'x', log: '' }, 'payload.log must not be empty (leave it out for the default, public/logs/live.log)'],
+    ['an empty artifact path', { image: 'x', artifacts: { 'public/x': { type: 'file', path: '' } } }, 'payload.artifacts["public/x"].path must not be empty'],
+  ])('%s', async (_what, payload, problem) => {
+    expect(await problemsOf(task({ maxRunTime: 1, ...payload }))).toContain(problem);
+  });
+});
+
+describe('retired features and unknown top-level keys', () => {
+  it('a retired feature is named once, with the reason (not also as an unknown key)', async () => {
+    expect(await problemsOf(task({ image: 'x', maxRunTime: 1, features: { dind: true, dockerSave: false } }))).toEqual([
+      'payload.features.dind is retired and cannot be used: the Docker-in-Docker side-car was dropped from docker-worker, and the payload schema no longer has it.',
+      'payload.features.dockerSave is retired and cannot be used: saving the container as an image artifact was dropped from docker-worker, and the payload schema no longer has it.',
+    ]);
+  });
+
+  it('a feature this worker offers beyond the published ones is accepted, and must still be a boolean', async () => {
+    const extra: Feature = { name: 'extraFeature', defaultEnabled: false, forTask: () => ({}) };
+    const offered = [...features, extra];
+    const result = await validateTask(task({ image: 'x', maxRunTime: 1, features: { extraFeature: true } }), offered, { allowPrivileged: false });
+    expect(result.features.map((f) => f.name)).toContain('extraFeature');
+    await expect(validateTask(task({ image: 'x', maxRunTime: 1, features: { extraFeature: 'yes' } }), offered, { allowPrivileged: false })).rejects.toMatchObject({
+      problems: ['payload.features.extraFeature must be a boolean (true or false) (got "yes")'],
+    });
+  });
+
+  it('an unknown top-level key is a warning, not a problem; retired keys are problems, not warnings', async () => {
+    const payload = { image: 'x', maxRunTime: 1, maxRuntime: 5, encryptedEnv: ['x'] };
+    expect(payloadWarnings(payload)).toEqual(['payload.maxRuntime is not a payload field; it is ignored (did you mean "maxRunTime"?)']);
+    expect(await problemsOf(task(payload))).toEqual([expect.stringMatching(/^payload\.encryptedEnv is retired/)]);
+    expect(await problemsOf(task({ image: 'x', maxRunTime: 1, maxRuntime: 5 }))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { validatePayload } from '@docker-worker/schema';
+import { payloadSchema, unknownPayloadKeys, validatePayload, type SchemaProblem } from '@docker-worker/schema';
 import {
   MalformedPayloadError,
   type DockerWorkerPayload,
@@ -7,7 +7,8 @@ import {
   type ScopeRequirement,
   type TaskDefinition,
 } from '@docker-worker/worker-contract';
-import { featureScopes, selectFeatures } from './features.js';
+import { RETIRED_PAYLOAD_KEYS, featureScopes, selectFeatures } from './features.js';
+import { fieldPath } from './field-path.js';
 import { payloadValueProblems } from './payload-checks.js';
 import { requestProblems, requestScopes, type HostOffer } from './task-requests.js';
 import { scopeProblems, type ExpandScopes } from './task-scopes.js';
@@ -18,6 +19,17 @@ export interface ValidationHost extends HostOffer {
   runtime?: Pick<Runtime, 'requiredScopes'>;
   /** The auth service's expandScopes, with the claim's credentials: roles then count. */
   expandScopes?: ExpandScopes;
+}
+
+/**
+ * One sentence per top-level payload key the schema does not describe, for warning lines in
+ * the task log: the run goes ahead without them. Retired keys are not among them; those are
+ * refused, with the reason.
+ */
+export function payloadWarnings(payload: unknown): string[] {
+  return unknownPayloadKeys(payload)
+    .filter(({ key }) => !RETIRED_PAYLOAD_KEYS.has(key))
+    .map(({ message }) => message);
 }
 
 /**
@@ -34,8 +46,10 @@ export async function validateTask(
   const raw: unknown = task.payload;
   const readable = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const { enabled, problems } = selectFeatures(available, readable, host.switchedOff);
-  if (!schema.ok) throw new MalformedPayloadError([...schema.problems.map((p) => p.message), ...problems]);
-  const payload = schema.value;
+  const refused = schemaProblems(schema, available, readable);
+  if (refused.length > 0) throw new MalformedPayloadError([...refused.map((p) => p.message), ...problems]);
+  // Valid but for feature names this worker offers beyond the published ones (or explains).
+  const payload = task.payload as DockerWorkerPayload;
   problems.push(...requestProblems(payload, task, host));
   problems.push(...payloadValueProblems(payload));
   const reserved = new Set(enabled.flatMap((f) => f.reservedArtifacts ?? []));
@@ -46,6 +60,37 @@ export async function validateTask(
   problems.push(...(await scopeProblems(task, required, host.expandScopes)));
   if (problems.length > 0) throw new MalformedPayloadError(problems);
   return { payload, features: enabled };
+}
+
+/**
+ * The schema lists the published features only; which names a payload may use is this
+ * worker's to say (a feature it offers beyond them is fine, and selectFeatures explains each
+ * name it does not offer: retired, or unknown with the list of what it offers). So the
+ * schema's "not a known key" for a feature name is left out, and the boolean check it could
+ * not make for such a name is made here.
+ */
+function withoutFeatureNames(problems: SchemaProblem[], available: readonly Feature[], payload: Record<string, unknown>): SchemaProblem[] {
+  const features = payload.features;
+  if (typeof features !== 'object' || features === null || Array.isArray(features)) return problems;
+  const listed = new Set(Object.keys(payloadSchema.properties.features.properties));
+  const offered = new Set(available.map((f) => f.name));
+  const unlisted = Object.entries(features as Record<string, unknown>).filter(([name]) => !listed.has(name));
+  const paths = new Set(unlisted.map(([name]) => fieldPath('payload.features', name)));
+  const typeProblems = unlisted
+    .filter(([name, value]) => offered.has(name) && typeof value !== 'boolean')
+    .map(([name, value]) => {
+      const path = fieldPath('payload.features', name);
+      return { path, message: `${path} must be a boolean (true or false) (got ${JSON.stringify(value)})` };
+    });
+  return [...problems.filter((p) => !paths.has(p.path)), ...typeProblems];
+}
+
+/**
+ * Schema problems, less those about feature names only (see withoutFeatureNames): none left
+ * means the payload is valid but for them.
+ */
+function schemaProblems(schema: ReturnType<typeof validatePayload>, available: readonly Feature[], payload: Record<string, unknown>): SchemaProblem[] {
+  return schema.ok ? withoutFeatureNames([], available, payload) : withoutFeatureNames(schema.problems, available, payload);
 }
 
 /** The runtime's requirements; a payload it cannot read adds its problems instead. */
