@@ -221,9 +221,10 @@ export const payloadSchema = {
         properties: {
           type: {
             type: 'string',
-            enum: ['file', 'directory'],
+            enum: ['file', 'directory', 'volume'],
             title: 'Artifact kind',
-            description: '`file` for a single file, `directory` for every file below a directory.',
+            description:
+              '`file` for a single file, `directory` for every file below a directory, `volume` for a directory the worker mounts from the host (empty, writable) and publishes like a `directory`.',
           },
           path: {
             type: 'string',

@@ -9,7 +9,7 @@ export type ImageReference =
   | { type: 'task-image'; taskId: string; path: string };
 
 export interface ArtifactDeclaration {
-  type: 'file' | 'directory';
+  type: 'file' | 'directory' | 'volume';
   path: string;
   /** ISO date-time; defaults to the task's `expires`. */
   expires?: string;

@@ -164,7 +164,7 @@ describe('validatePayload: invalid payloads name the field', () => {
     ['env value an object', { ...minimal, env: { JOBS: { n: 4 } } }, 'payload.env.JOBS', /^payload\.env\.JOBS must be a string or a number or a boolean/],
     ['env an array', { ...minimal, env: ['A=1'] }, 'payload.env', /^payload\.env must be an object \(got \["A=1"\]\)$/],
     ['cache path not a string', { ...minimal, cache: { 'my-cache': true } }, 'payload.cache["my-cache"]', /^payload\.cache\["my-cache"\] must be a string \(got true\)$/],
-    ['artifact type dir', { ...minimal, artifacts: { 'public/x': { type: 'dir', path: '/x' } } }, 'payload.artifacts["public/x"].type', /^payload\.artifacts\["public\/x"\]\.type must be one of "file", "directory" \(got "dir"\)$/],
+    ['artifact type dir', { ...minimal, artifacts: { 'public/x': { type: 'dir', path: '/x' } } }, 'payload.artifacts["public/x"].type', /^payload\.artifacts\["public\/x"\]\.type must be one of "file", "directory", "volume" \(got "dir"\)$/],
     ['artifact without path', { ...minimal, artifacts: { 'public/x': { type: 'file' } } }, 'payload.artifacts["public/x"].path', /^payload\.artifacts\["public\/x"\]\.path is required$/],
     ['artifact expires not a date', { ...minimal, artifacts: { 'public/x': { type: 'file', path: '/x', expires: 'next week' } } }, 'payload.artifacts["public/x"].expires', /expires must be an RFC 3339 date-time .* \(got "next week"\)$/],
     ['artifact expires without a time zone', { ...minimal, artifacts: { logs: { type: 'file', path: '/x', expires: '2030-01-01T00:00:00' } } }, 'payload.artifacts.logs.expires', /date-time/],
