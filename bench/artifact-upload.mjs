@@ -27,21 +27,10 @@
  * Needs a build (`pnpm build`), a Docker engine, curl, and the test image `dw-test/busybox:latest`.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BenchError, IMAGE, bin, interleave, nodeArgs, main, median, must, now, peakRssMb, requireBuild, row, run, seconds } from './lib/common.mjs';
+import { BenchError, IMAGE, bin, interleave, nodeArgs, main, median, must, now, peakRssMb, randomFile, requireBuild, row, run, seconds } from './lib/common.mjs';
 import { Daemon } from './lib/daemon.mjs';
-
-/** Writes `size` random bytes to `path` without holding them in memory. */
-async function randomFile(path, size) {
-  const out = createWriteStream(path);
-  const chunk = 1 << 20;
-  for (let written = 0; written < size; written += chunk) {
-    if (!out.write(randomBytes(Math.min(chunk, size - written)))) await new Promise((r) => out.once('drain', r));
-  }
-  await new Promise((r, j) => out.end((err) => (err ? j(err) : r())));
-}
 
 export async function artifactUpload({ quick = false, mb = quick ? 256 : 1024, runs = quick ? 1 : 3 } = {}) {
   requireBuild();

@@ -6,7 +6,7 @@
  * could not run at all (then 1, after the table of those that did).
  *
  * --quick keeps the whole run under 5 minutes on a 2-core machine: one interleaved round per
- * benchmark instead of three, a 100 MB log, a 256 MiB artifact, a 30 s idle window and 5
+ * benchmark instead of three, a 100 MB log, 256 MiB artifacts, a 30 s idle window and 5
  * claim-latency samples; the table names the sizes used.
  */
 import { readFileSync } from 'node:fs';
@@ -19,8 +19,9 @@ import { livelog } from './livelog-throughput.mjs';
 import { now, requireBuild } from './lib/common.mjs';
 import { overhead } from './overhead.mjs';
 import { throughput } from './throughput.mjs';
+import { volumeArtifact } from './volume-artifact.mjs';
 
-const BENCHMARKS = { overhead, throughput, livelog, artifacts: artifactUpload, idle, 'claim-latency': claimLatency };
+const BENCHMARKS = { overhead, throughput, livelog, artifacts: artifactUpload, volume: volumeArtifact, idle, 'claim-latency': claimLatency };
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const only = values.only ? values.only.split(',') : Object.keys(BENCHMARKS);

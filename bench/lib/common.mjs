@@ -4,7 +4,8 @@
  * built worker (`pnpm build`) and are not part of the TypeScript build.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +113,16 @@ export async function interleave(sides, pairs, { warmUp = true } = {}) {
 /** One row of the summary table (see run.mjs). `holds` is true, false, or undefined (no target). */
 export function row({ name, baseline, worker, ratio, target, holds, rss, note }) {
   return { name, baseline: baseline ?? '—', worker, ratio: ratio ?? '—', target: target ?? '—', holds, rss: rss ?? '—', note: note ?? '' };
+}
+
+/** Writes `size` random bytes to `path` without holding them in memory. */
+export async function randomFile(path, size) {
+  const out = createWriteStream(path);
+  const chunk = 1 << 20;
+  for (let written = 0; written < size; written += chunk) {
+    if (!out.write(randomBytes(Math.min(chunk, size - written)))) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise((r, j) => out.end((err) => (err ? j(err) : r())));
 }
 
 /**

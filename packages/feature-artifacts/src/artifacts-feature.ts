@@ -1,9 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InternalError, Semaphore, type Container, type Feature, type RunResult, type TaskContext, type TaskFeature } from '@docker-worker/worker-contract';
+import {
+  InternalError,
+  MalformedPayloadError,
+  Semaphore,
+  type Bind,
+  type Container,
+  type ContainerAdditions,
+  type Feature,
+  type RunOutcome,
+  type RunResult,
+  type TaskContext,
+  type TaskFeature,
+} from '@docker-worker/worker-contract';
 import { collectArtifact, messageOf, type CollectReport, type DeclaredArtifact } from './collect-artifact.js';
+import { containerPath } from './tar-entries.js';
+import { collectVolume, createVolume } from './volume-artifact.js';
 
 /** Used when the publisher does not say how many uploads it runs at once. */
 const FALLBACK_CONCURRENCY = 4;
@@ -15,13 +29,55 @@ const FALLBACK_CONCURRENCY = 4;
  * Missing or wrong-kind paths become error artifacts and leave the outcome alone; an upload that
  * still fails after the publisher's retries makes the run `exception/internal-error`, since the
  * task did nothing wrong (the original failed the task here, §8.1 #7).
+ *
+ * A `volume` artifact is a host directory mounted at its path (made in `link`), read straight
+ * from the host. Being on the host already, it is also published on a worker shutdown, in
+ * `killed` (the only hook such a run gets): on a spot termination it is what can be saved fastest.
  */
+/**
+ * What the engine would refuse to mount, said before anything starts, naming the field: a
+ * volume at `/`, two volumes at one path, a volume where a cache is mounted.
+ */
+function mountProblems(volumes: Array<[string, DeclaredArtifact]>, caches: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const taken = new Map<string, string>(Object.entries(caches).map(([cache, path]) => [containerPath(path), `payload.cache["${cache}"]`]));
+  for (const [name, artifact] of volumes) {
+    const path = containerPath(artifact.path);
+    const field = `payload.artifacts["${name}"].path`;
+    if (path === '/') problems.push(`${field}: a volume cannot be mounted at "/"`);
+    else if (taken.has(path)) problems.push(`${field}: "${path}" is already where ${taken.get(path)} is mounted`);
+    else taken.set(path, field);
+  }
+  return problems;
+}
+
 class ArtifactsTask implements TaskFeature {
   #ctx: TaskContext;
   #container: Container | undefined;
+  /** Each `volume` artifact's host directory, by artifact name. */
+  #volumes = new Map<string, string>();
+  /** Where the volume directories live when the context has no work directory. */
+  #ownDir: string | undefined;
+  /** Artifact names of the volumes created so far: a shutdown publishes only the others. */
+  #volumesDone = new Set<string>();
 
   constructor(ctx: TaskContext) {
     this.#ctx = ctx;
+  }
+
+  async link(): Promise<ContainerAdditions | void> {
+    const volumes = this.#declared().filter(([, artifact]) => artifact.type === 'volume');
+    if (volumes.length === 0) return;
+    const problems = mountProblems(volumes, this.#ctx.payload.cache ?? {});
+    if (problems.length > 0) throw new MalformedPayloadError(problems);
+    const parent = this.#ctx.workDir ?? (this.#ownDir = await mkdtemp(join(tmpdir(), 'dw-volumes-')));
+    const binds: Bind[] = [];
+    for (const [name, artifact] of volumes) {
+      const hostPath = await createVolume(parent);
+      this.#volumes.set(name, hostPath);
+      binds.push({ hostPath, containerPath: containerPath(artifact.path) });
+    }
+    return { binds };
   }
 
   async created(container: Container): Promise<void> {
@@ -29,40 +85,68 @@ class ArtifactsTask implements TaskFeature {
   }
 
   async stopped(_result: RunResult): Promise<void> {
-    const declared: Array<[string, DeclaredArtifact]> = Object.entries(this.#ctx.payload.artifacts ?? {});
+    const declared = this.#declared();
     if (declared.length === 0) return;
     const container = this.#container;
     if (!container) throw new InternalError('artifacts: the container was never handed to the feature');
-    const { artifacts, log, signal, task } = this.#ctx;
+    const { artifacts, signal } = this.#ctx;
 
     const spoolDir = join(this.#ctx.workDir ?? tmpdir(), `artifacts-${randomBytes(6).toString('hex')}`);
     await mkdir(spoolDir, { recursive: true });
-    // Twice the upload slots: while N files upload, the next N are already read and waiting.
-    const window = new Semaphore(2 * (artifacts.maxConcurrentUploads ?? FALLBACK_CONCURRENCY));
+    const window = this.#window();
     let spooled = 0;
     const nextSpoolName = () => `entry-${++spooled}`;
 
     let results: Array<PromiseSettledResult<CollectReport>>;
     try {
       results = await Promise.allSettled(
-        declared.map(([name, artifact]) =>
-          collectArtifact(name, artifact, {
-            container,
-            artifacts,
-            log,
-            spoolDir,
-            window,
-            signal,
-            expires: artifact.expires ?? task.expires,
-            nextSpoolName,
-          }),
-        ),
+        declared.map(([name, artifact]) => {
+          const expires = this.#expires(artifact);
+          if (artifact.type === 'volume') return collectVolume(name, artifact, this.#volumes.get(name)!, { artifacts, log: this.#ctx.log, window, signal, expires, done: this.#volumesDone });
+          return collectArtifact(name, artifact, { container, artifacts, log: this.#ctx.log, spoolDir, window, signal, expires, nextSpoolName });
+        }),
       );
     } finally {
       await rm(spoolDir, { recursive: true, force: true });
     }
     signal.throwIfAborted();
+    this.#report(declared, results);
+  }
 
+  async killed(outcome: RunOutcome): Promise<void> {
+    try {
+      // A shut-down run whose container ran: its volumes hold what the task wrote.
+      if (outcome.state !== 'exception' || outcome.reason !== 'worker-shutdown' || !this.#container || this.#volumes.size === 0) return;
+      const volumes = this.#declared().filter(([, artifact]) => artifact.type === 'volume');
+      const window = this.#window();
+      // No signal: the run's is aborted by the shutdown itself, and these uploads are its point.
+      const results = await Promise.allSettled(
+        volumes.map(([name, artifact]) =>
+          collectVolume(name, artifact, this.#volumes.get(name)!, { artifacts: this.#ctx.artifacts, log: this.#ctx.log, window, expires: this.#expires(artifact), done: this.#volumesDone }),
+        ),
+      );
+      this.#report(volumes, results);
+    } finally {
+      await Promise.all([...this.#volumes.values(), ...(this.#ownDir ? [this.#ownDir] : [])].map((dir) => rm(dir, { recursive: true, force: true })));
+    }
+  }
+
+  #declared(): Array<[string, DeclaredArtifact]> {
+    return Object.entries(this.#ctx.payload.artifacts ?? {});
+  }
+
+  #expires(artifact: DeclaredArtifact): string {
+    return artifact.expires ?? this.#ctx.task.expires;
+  }
+
+  /** Twice the upload slots: while N files upload, the next N are ready and waiting. */
+  #window(): Semaphore {
+    return new Semaphore(2 * (this.#ctx.artifacts.maxConcurrentUploads ?? FALLBACK_CONCURRENCY));
+  }
+
+  /** Logs what was uploaded; throws when an upload failed. */
+  #report(declared: Array<[string, DeclaredArtifact]>, results: Array<PromiseSettledResult<CollectReport>>): void {
+    const { log } = this.#ctx;
     const problems: string[] = [];
     results.forEach((result, index) => {
       const name = declared[index]![0];

@@ -9,7 +9,8 @@ import { containerPath, entryArtifactName, isRegularFile, resourceKind } from '.
 
 /** One `payload.artifacts` entry. */
 export interface DeclaredArtifact {
-  type: 'file' | 'directory';
+  /** `volume` artifacts are read from the host (volume-artifact.ts), never through here. */
+  type: 'file' | 'directory' | 'volume';
   path: string;
   expires?: string;
 }

@@ -235,8 +235,7 @@ export const payloadSchema = {
             enum: ['file', 'directory', 'volume'],
             title: 'Artifact kind',
             description:
-              '`file` for a single file, `directory` for every file below a directory, `volume` for a directory ' +
-              'mounted from the host that exists as the task starts and is uploaded like a directory.',
+              '`file` for a single file, `directory` for every file below a directory, `volume` for a directory the worker mounts from the host (empty, writable) and publishes like a `directory`.',
           },
           path: {
             type: 'string',

@@ -9,11 +9,7 @@ export type ImageReference =
   | { type: 'task-image'; taskId: string; path: string };
 
 export interface ArtifactDeclaration {
-  /**
-   * The schema accepts `volume` too (the published schema has it); it joins this type with the
-   * artifacts feature's handling of it, which is being built separately.
-   */
-  type: 'file' | 'directory';
+  type: 'file' | 'directory' | 'volume';
   path: string;
   /** ISO date-time; defaults to the task's `expires`. */
   expires?: string;

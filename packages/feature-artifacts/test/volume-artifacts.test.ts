@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { MalformedPayloadError, type Bind, type ContainerAdditions, type TaskFeature } from '@docker-worker/worker-contract';
+import { artifactsFeature } from '../src/index.js';
+import { containerWith, testContext, type MemoryPublisher } from './helpers.js';
+
+const RESULT = { exitCode: 0, timedOut: false, durationMs: 10 };
+const SHUTDOWN = { state: 'exception', reason: 'worker-shutdown' } as const;
+
+type Declared = Record<string, { type: 'file' | 'directory' | 'volume'; path: string; expires?: string }>;
+
+/** The feature linked (volumes made) and its container created, as the run does before starting it. */
+async function linked(declared: Declared, options: { publisher?: MemoryPublisher; files?: Record<string, string> } = {}) {
+  const ctx = await testContext({ artifacts: declared }, { publisher: options.publisher });
+  const feature: TaskFeature = artifactsFeature.forTask(ctx);
+  const additions = (await feature.link!()) as ContainerAdditions | undefined;
+  await feature.created!(containerWith(options.files ?? {}));
+  const binds = additions?.binds ?? [];
+  /** The host directory mounted at `containerPath`. */
+  const hostDir = (containerPath: string): string => binds.find((b: Bind) => b.containerPath === containerPath)!.hostPath;
+  return { ctx, feature, binds, hostDir, publisher: ctx.artifacts, log: ctx.log };
+}
+
+describe('artifacts feature: volume artifacts', () => {
+  it('mounts a fresh, empty directory anyone may write, under the run directory, read-write at each volume path', async () => {
+    const { binds, ctx } = await linked({ 'public/a': { type: 'volume', path: '/builds/a/' }, 'public/b': { type: 'volume', path: 'b' }, 'public/f': { type: 'file', path: '/f' } });
+    expect(binds.map((b) => b.containerPath)).toEqual(['/builds/a', '/b']);
+    expect(new Set(binds.map((b) => b.hostPath)).size).toBe(2);
+    for (const bind of binds) {
+      expect(bind.readOnly).toBeFalsy();
+      expect(bind.hostPath.startsWith(`${ctx.workDir}/`)).toBe(true);
+      expect((await stat(bind.hostPath)).mode & 0o777).toBe(0o777);
+      expect(await readdir(bind.hostPath)).toEqual([]);
+    }
+  });
+
+  it('refuses a volume at /, two at one path, and one where a cache is mounted, naming the fields', async () => {
+    const ctx = await testContext({
+      cache: { 'level-1': '/builds/cache' },
+      artifacts: {
+        'public/root': { type: 'volume', path: '/' },
+        'public/a': { type: 'volume', path: '/out' },
+        'public/b': { type: 'volume', path: '/out/' },
+        'public/c': { type: 'volume', path: '/builds/cache' },
+      },
+    });
+    const error = await artifactsFeature.forTask(ctx).link!().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(MalformedPayloadError);
+    expect((error as MalformedPayloadError).problems).toEqual([
+      'payload.artifacts["public/root"].path: a volume cannot be mounted at "/"',
+      'payload.artifacts["public/b"].path: "/out" is already where payload.artifacts["public/a"].path is mounted',
+      'payload.artifacts["public/c"].path: "/builds/cache" is already where payload.cache["level-1"] is mounted',
+    ]);
+    expect(await readdir(ctx.workDir!)).toEqual([]);
+  });
+
+  it('adds nothing to the container without volume artifacts', async () => {
+    const { binds } = await linked({ 'public/f': { type: 'file', path: '/f' } });
+    expect(binds).toEqual([]);
+  });
+
+  it('publishes every regular file as <name>/<relative path>, with content types and expiry; links, fifos and empty directories are not followed or published', async () => {
+    const expires = new Date(Date.now() + 3600_000).toISOString();
+    const { feature, hostDir, publisher, log, ctx } = await linked({ 'public/out/': { type: 'volume', path: '/out', expires }, 'public/other': { type: 'volume', path: '/other' } });
+    const dir = hostDir('/out');
+    await mkdir(join(dir, 'wow/deeper'), { recursive: true });
+    await mkdir(join(dir, 'empty'));
+    await writeFile(join(dir, 'index.html'), '<p>hi</p>');
+    await writeFile(join(dir, 'wow/deeper/data.json'), '{}');
+    const outside = join(tmpdir(), `volume-outside-${process.pid}`);
+    await mkdir(outside, { recursive: true });
+    await writeFile(join(outside, 'secret.txt'), 'secret');
+    await symlink(join(outside, 'secret.txt'), join(dir, 'secret-link.txt'));
+    await symlink(outside, join(dir, 'outside-dir'));
+    await promisify(execFile)('mkfifo', [join(dir, 'fifo')]);
+    await writeFile(join(hostDir('/other'), 'x.bin'), Buffer.from([1, 2]));
+
+    await feature.stopped!(RESULT);
+    expect([...publisher.stored.keys()].sort()).toEqual(['public/other/x.bin', 'public/out/index.html', 'public/out/wow/deeper/data.json']);
+    expect(publisher.stored.get('public/out/index.html')).toMatchObject({ contentType: 'text/html', expires });
+    expect(publisher.stored.get('public/out/wow/deeper/data.json')).toMatchObject({ contentType: 'application/json' });
+    expect(publisher.stored.get('public/other/x.bin')).toMatchObject({ contentType: 'application/octet-stream', expires: ctx.task.expires });
+    expect(publisher.text('public/out/index.html')).toBe('<p>hi</p>');
+    expect(publisher.errors.size).toBe(0);
+    expect(log.infos).toContain('Uploaded artifact "public/out/" (2 files, 11 bytes)');
+    await rm(outside, { recursive: true });
+  });
+
+  it('a volume directory gone or turned into something else becomes an error artifact, as for a directory', async () => {
+    const { feature, hostDir, publisher, log } = await linked({ 'public/gone': { type: 'volume', path: '/gone' }, 'public/swapped': { type: 'volume', path: '/swapped' } });
+    await rm(hostDir('/gone'), { recursive: true });
+    await rm(hostDir('/swapped'), { recursive: true });
+    await symlink('/etc', hostDir('/swapped'));
+    await feature.stopped!(RESULT);
+    expect(publisher.errors.get('public/gone')).toMatchObject({ reason: 'file-missing-on-worker', message: 'Artifact "public/gone" not found at "/gone"' });
+    expect(publisher.errors.get('public/swapped')).toMatchObject({
+      reason: 'invalid-resource-on-worker',
+      message: 'Error uploading "public/swapped". Expected artifact to be a "directory" but was "symlink"',
+    });
+    expect(publisher.stored.size).toBe(0);
+    expect(log.errors).toContain('Artifact "public/gone" not found at "/gone"');
+  });
+
+  it('on a worker shutdown, `killed` publishes the volumes (and only them), then removes them', async () => {
+    const { feature, hostDir, publisher, binds } = await linked(
+      { 'public/vol': { type: 'volume', path: '/vol' }, 'public/dir': { type: 'directory', path: '/dir' } },
+      { files: { '/dir/a.txt': 'a' } },
+    );
+    await writeFile(join(hostDir('/vol'), 'saved.txt'), 'saved');
+    await feature.killed!(SHUTDOWN);
+    expect([...publisher.stored.keys()]).toEqual(['public/vol/saved.txt']);
+    for (const bind of binds) await expect(stat(bind.hostPath)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('after `stopped` published them, a shutdown publishes nothing twice', async () => {
+    const { feature, hostDir, publisher } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } });
+    await writeFile(join(hostDir('/vol'), 'a.txt'), 'a');
+    await feature.stopped!(RESULT);
+    await feature.killed!(SHUTDOWN);
+    expect(publisher.uploads().map((u) => u.name)).toEqual(['public/vol/a.txt']);
+  });
+
+  it('uploads interrupted in `stopped` are the ones a shutdown publishes', async () => {
+    const { feature, hostDir, publisher } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } });
+    await writeFile(join(hostDir('/vol'), 'a.txt'), 'a');
+    await writeFile(join(hostDir('/vol'), 'b.txt'), 'b');
+    publisher.failing = { match: /b\.txt$/, error: new Error('aborted') };
+    await expect(feature.stopped!(RESULT)).rejects.toThrow(/public\/vol\/b\.txt/);
+    publisher.failing = undefined;
+    await feature.killed!(SHUTDOWN);
+    expect(publisher.uploads().map((u) => u.name)).toEqual(['public/vol/a.txt', 'public/vol/b.txt']);
+  });
+
+  it.each([
+    ['canceled', { state: 'canceled' } as const],
+    ['completed', { state: 'completed' } as const],
+  ])('a %s run publishes nothing in `killed`, and its volumes are removed', async (_label, outcome) => {
+    const { feature, hostDir, publisher, binds } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } });
+    await writeFile(join(hostDir('/vol'), 'a.txt'), 'a');
+    await feature.killed!(outcome);
+    expect(publisher.stored.size).toBe(0);
+    await expect(stat(binds[0]!.hostPath)).rejects.toThrow(/ENOENT/);
+  });
+});
