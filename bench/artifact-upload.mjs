@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Artifact upload benchmark (DESIGN.md, performance targets): one 1 GiB file artifact through
+ * Artifact upload benchmark (a performance target of the project): one 1 GiB file artifact through
  * the worker against the bare baseline `docker run` + `docker cp` + one HTTP PUT of the file
  * (curl -T, streamed) to an `s3` putUrl of an embedded queue, measured in the same run,
  * interleaved (the order rotates).

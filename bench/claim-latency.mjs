@@ -4,7 +4,7 @@
  * from createTask to the task's container starting, against the time from invoking
  * `docker run --rm` to its container starting. Both start times come from the engine's event
  * stream (`docker events`), so the same clock and the same definition of "started" serve both.
- * DESIGN.md sets no target: the worker's figure also carries the queue round trips (claimWork
+ * No target is set: the worker's figure also carries the queue round trips (claimWork
  * answering, the live log's reference artifact) that no bare `docker run` has.
  *
  *   node bench/claim-latency.mjs [--quick] [--samples 10]

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Idle (DESIGN.md, performance targets): the daemon with nothing to do, CPU seconds it uses
+ * Idle (a performance target of the project): the daemon with nothing to do, CPU seconds it uses
  * (utime + stime from /proc) over 60 s. Target ≤ 1 % of one core. It runs one task first and
  * the window starts 2 s after that task resolved, so start-up is not counted and the worker
  * is idle the way it is between tasks: its claimWork long poll waiting, its timers (garbage

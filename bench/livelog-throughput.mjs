@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Log streaming benchmark (DESIGN.md, performance targets): `worker run` of one task printing
+ * Log streaming benchmark (a performance target of the project): `worker run` of one task printing
  * 200 MB against the bare Docker baseline `docker run --rm IMAGE sh -c '...' | wc -c`, measured
  * in the same run, interleaved (the order alternates), both with their stdout going to `wc -c`.
  * A second, informative row compares the same worker runs with `docker run --log-driver=none`,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Per-task overhead (DESIGN.md, performance targets): 30 sequential tasks running `true` on a
+ * Per-task overhead (a performance target of the project): 30 sequential tasks running `true` on a
  * local image through the daemon at capacity 1, from the first claim to the last resolution
  * (the queue's own `started` and `resolved` times), against 30 sequential `docker run --rm` of
  * the same image and command. Target ≤ 1.1×.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench [--quick] [--only NAME[,NAME]]`: runs the benchmarks of DESIGN.md ("Performance
+ * `pnpm bench [--quick] [--only NAME[,NAME]]`: runs the project's benchmarks ("Performance
  * targets") one after another, each interleaving its worker and baseline runs, then prints one
  * table. A missed target is a finding, not a failure: the exit status is 0 unless a benchmark
  * could not run at all (then 1, after the table of those that did).

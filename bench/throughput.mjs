@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Throughput (DESIGN.md, performance targets): 40 short tasks (`true`) through the daemon at
+ * Throughput (a performance target of the project): 40 short tasks (`true`) through the daemon at
  * capacity 4, from the first claim to the last resolution (the queue's own times), against
  * `xargs -P4 docker run --rm` of the same 40. Target ≥ 1.0× the baseline's tasks/s.
  *

@@ -16,7 +16,7 @@ export interface LiveLogFeatureOptions {
 }
 
 /**
- * The task log, live and kept (docker-worker-behaviour §1.14). Before the container starts,
+ * The task log, live and kept. Before the container starts,
  * the log is registered with the live log server and the live log name (`public/logs/live.log`,
  * or `payload.log`) becomes a reference artifact to its URL, so anyone can follow the task as
  * it runs. At the end the whole log is uploaded as the backing log (gzip-compressed where the

@@ -40,7 +40,7 @@ export interface RunResult {
 }
 
 /**
- * A plugin for one `payload.features.<name>` key (generic-worker's feature list, DESIGN.md).
+ * A plugin for one `payload.features.<name>` key (modelled on generic-worker's feature list).
  * Features import only this package, so other workers can use them.
  */
 export interface Feature {
@@ -91,7 +91,7 @@ export interface FeatureConfigSchema {
   [keyword: string]: unknown;
 }
 
-/** Per-run hooks, all optional, called in the pipeline order of DESIGN.md. */
+/** Per-run hooks, all optional, called in pipeline order (link, created, started, stopped, killed). */
 export interface TaskFeature {
   /** Before the container is created: what to add to it. */
   link?(): Promise<ContainerAdditions | void>;

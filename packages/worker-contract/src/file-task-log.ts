@@ -6,7 +6,7 @@ import type { TaskLog } from './log.js';
 
 const READ_CHUNK = 64 * 1024;
 
-/** `[taskcluster 2026-01-02T03:04:05.678Z] ` (the 2020 docker-worker format, DESIGN.md). */
+/** `[taskcluster 2026-01-02T03:04:05.678Z] ` (the 2020 docker-worker format). */
 function noticePrefix(now: Date): string {
   return `[taskcluster ${now.toISOString()}] `;
 }

@@ -1,7 +1,7 @@
 import type { Feature, ScopeRequirement, TaskDefinition } from '@docker-worker/worker-contract';
 
 /**
- * Features of the original whose services no longer exist (PRODUCT.md). A payload asking for
+ * Features of the original whose services no longer exist. A payload asking for
  * one gets a sentence saying so rather than "unknown feature".
  */
 const RETIRED_FEATURES: Record<string, string> = {

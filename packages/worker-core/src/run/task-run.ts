@@ -83,12 +83,12 @@ export interface RunReport {
 }
 
 /**
- * One claimed run, through the pipeline of DESIGN.md: validate → link → image → create →
+ * One claimed run, through the pipeline: validate → link → image → create →
  * created → start → started → exit → stopped → footer → killed → remove → resolve.
  * Whatever fails, the container is removed and the run is resolved (or, when the queue took
  * it away, deliberately left alone).
  */
-/** The DESIGN.md outcome table for a container that ran to an exit. */
+/** The outcome table for a container that ran to an exit. */
 export function resolutionFor(payload: DockerWorkerPayload, exitCode: number, timedOut: boolean): Resolution {
   if (timedOut) return { state: 'failed' };
   if (exitCode === 0) return { state: 'completed' };
