@@ -49,9 +49,11 @@ command -v rabbitmq-server >/dev/null || need+=(rabbitmq-server)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v curl >/dev/null || need+=(curl)
-# task-image artifacts compressed as .tar.zst / .tar.lz4 are unpacked with these.
+# task-image artifacts compressed with zstd, lz4, bzip2 or xz are unpacked with these (gzip in process).
 command -v zstd >/dev/null || need+=(zstd)
 command -v lz4 >/dev/null || need+=(lz4)
+command -v bzip2 >/dev/null || need+=(bzip2)
+command -v xz >/dev/null || need+=(xz-utils)
 # deploy-cli tests: packer validate, the disk script on loop devices, script and Vagrantfile checks.
 command -v packer >/dev/null || need+=(packer)
 [ -x /sbin/mkfs.btrfs ] || need+=(btrfs-progs)

@@ -1,20 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { Duplex, Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ImageError, MalformedPayloadError, ResourceUnavailableError } from '@docker-worker/worker-contract';
+import { ImageError, ResourceUnavailableError } from '@docker-worker/worker-contract';
 import type Dockerode from 'dockerode';
 import tar from 'tar-stream';
-
-/** How an artifact image is compressed, from its path. */
-export type Compression = 'none' | 'zstd' | 'lz4';
-
-export function compressionOf(path: string): Compression {
-  if (path.endsWith('.tar')) return 'none';
-  if (path.endsWith('.tar.zst')) return 'zstd';
-  if (path.endsWith('.tar.lz4')) return 'lz4';
-  throw new MalformedPayloadError([`payload.image.path "${path}" must end in .tar, .tar.zst or .tar.lz4`]);
-}
+import { decoderFor, describeFirstBytes, detectImageFormat, type ImageFormat, peek, SIGNATURE_BYTES } from './image-format.js';
 
 /**
  * The local name an artifact image is loaded under: derived from taskId and path, so two
@@ -44,26 +34,6 @@ class Measure extends Transform {
     }
     callback();
   }
-}
-
-/**
- * `zstd -d` / `lz4 -d` as a stream (formats Node 20's zlib lacks), with a promise that
- * settles when the program has exited: its output ending does not say it succeeded.
- */
-function decompressor(compression: Exclude<Compression, 'none'>): { stream: Duplex; exited: Promise<void> } {
-  const child = spawn(compression, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const stream = Duplex.from({ writable: child.stdin, readable: child.stdout });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve, reject) => {
-    child.on('error', (err) => reject(new Error(`cannot run ${compression} to decompress the image (is it installed?): ${err.message}`)));
-    child.on('exit', (code) => {
-      if (code === 0) resolve();
-      else reject(new ImageError(`the image artifact is not valid ${compression} data: ${stderr.trim() || `exit status ${code}`}`));
-    });
-  });
-  exited.catch((err: Error) => stream.destroy(err));
-  return { stream, exited };
 }
 
 /**
@@ -114,9 +84,15 @@ function retag(name: string): { input: tar.Extract; output: tar.Pack; done: Prom
       output.finalize();
       resolve();
     });
-    input.on('error', reject);
+    input.on('error', (err) => reject(notTar(err)));
   });
   return { input, output, done };
+}
+
+/** tar-stream's complaints about its input say the archive is not a tar: a task failure. */
+function notTar(err: Error): Error {
+  if (!/^(Invalid tar header|Unexpected end of data)/.test(err.message)) return err;
+  return new ImageError(`the image artifact does not hold a valid tar archive (${err.message.replace(/\. Maybe.*$/, '')})`);
 }
 
 /** What the engine's load stream reported. */
@@ -135,9 +111,10 @@ async function readLoadReply(stream: Readable): Promise<void> {
 }
 
 /**
- * Download an image tarball and load it into the engine under `name`, streaming all the way:
- * HTTP body → (zstd/lz4) → tar rewrite → `docker load`. Returns the sha256 of the artifact
- * as downloaded (the chain of trust records it).
+ * Download an image archive and load it into the engine under `name`, streaming all the way:
+ * HTTP body → decoder → tar rewrite → `docker load`. Its format (plain tar, or tar compressed
+ * with gzip, bzip2, xz, zstd or lz4) is told by its first bytes, never by its name. Returns
+ * the sha256 of the artifact as downloaded (the chain of trust records it).
  */
 export async function loadArtifactImage(options: {
   docker: Dockerode;
@@ -146,9 +123,8 @@ export async function loadArtifactImage(options: {
   taskId: string;
   name: string;
   signal: AbortSignal;
-}): Promise<{ sha256: string; bytes: number }> {
+}): Promise<{ sha256: string; bytes: number; format: ImageFormat }> {
   const { docker, url, path, taskId, name, signal } = options;
-  const compression = compressionOf(path);
   const what = `image artifact "${path}" of task ${taskId}`;
   let response: Response;
   try {
@@ -162,17 +138,33 @@ export async function loadArtifactImage(options: {
   if (!response.ok || !response.body) throw new ResourceUnavailableError(`Could not download ${what}: HTTP ${response.status}`);
   const length = response.headers.get('content-length');
   const measure = new Measure(length === null ? undefined : Number(length), what);
-  const { input, output, done } = retag(name);
   const body = Readable.fromWeb(response.body as never);
-  const unpack = compression === 'none' ? undefined : decompressor(compression);
-  const feeding = unpack ? pipeline([body, measure, unpack.stream, input], { signal }) : pipeline([body, measure, input], { signal });
+  body.on('error', (err) => measure.destroy(signal.aborted ? err : new ResourceUnavailableError(`Could not download ${what}: ${err.message}`)));
+  const { head, stream } = await peek(body.pipe(measure), SIGNATURE_BYTES);
+  const format = detectImageFormat(head);
+  if (!format) {
+    stream.destroy();
+    throw new ImageError(
+      `The ${what} is not an image archive (a \`docker save\` tar, plain or compressed with gzip, bzip2, xz, zstd or lz4): ${describeFirstBytes(head)}`,
+    );
+  }
+  const decoder = decoderFor(format);
+  const { input, output, done } = retag(name);
+  const feeding = pipeline([stream, decoder.stream, input], { signal });
   // Whatever stops the feeding must also end what `docker load` reads, or the load waits forever.
   feeding.catch((err: Error) => output.destroy(err));
   // docker-modem pipes `output` into its request without listening for its errors; the
   // feeding's error is the one reported (below), so this one must not become uncaught.
   output.on('error', () => {});
   const loading = docker.loadImage(output as unknown as NodeJS.ReadableStream, { quiet: true }).then((reply) => readLoadReply(reply as unknown as Readable));
-  const results = await Promise.allSettled([feeding, done, loading, unpack?.exited ?? Promise.resolve()]);
-  for (const result of results) if (result.status === 'rejected') throw result.reason;
-  return { sha256: measure.hash.digest('hex'), bytes: measure.bytes };
+  const results = await Promise.allSettled([decoder.done, feeding, done, loading]);
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  if (failures.length) {
+    if (signal.aborted) throw results[1].status === 'rejected' ? results[1].reason : failures[0];
+    // A download cut short is retried elsewhere (resource-unavailable), though the decoder then
+    // fails too; otherwise the decoder's own verdict comes first: a corrupt archive makes the
+    // later stages fail as well, more vaguely.
+    throw notTar(failures.find((err) => err instanceof ResourceUnavailableError) ?? failures[0]!);
+  }
+  return { sha256: measure.hash.digest('hex'), bytes: measure.bytes, format };
 }

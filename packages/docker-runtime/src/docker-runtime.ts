@@ -21,7 +21,8 @@ import { parseImageReference, type ImageReference } from './image-reference.js';
 import { ImagePuller } from './pull.js';
 import { credentialsFor, type RegistryMap } from './registry-credentials.js';
 import { ImageTracker } from './image-tracker.js';
-import { artifactImageName, compressionOf, loadArtifactImage } from './artifact-image.js';
+import { artifactImageName, loadArtifactImage } from './artifact-image.js';
+import { describeFormat, type ImageFormat } from './image-format.js';
 import { SharedWork } from './shared-work.js';
 
 export interface DockerRuntimeOptions {
@@ -52,6 +53,7 @@ export interface GcReport {
 interface LoadedArtifactImage {
   image: ResolvedImage;
   bytes: number;
+  format: ImageFormat;
 }
 
 const DEFAULT_PULL_TIMEOUT_MS = 30 * 60 * 1000;
@@ -190,7 +192,6 @@ export class DockerRuntime implements Runtime {
     image: { type: 'task-image'; taskId: string; path: string } | { type: 'indexed-image'; namespace: string; path: string },
     ctx: ImageContext,
   ): Promise<ResolvedImage> {
-    compressionOf(image.path);
     const source = ctx.artifacts;
     if (!source) throw new InternalError(`payload.image of type ${image.type} needs a queue to download from, and this worker has none`);
     let taskId: string;
@@ -225,7 +226,7 @@ export class DockerRuntime implements Runtime {
       () => new Error(`every task waiting for image artifact "${path}" of task ${taskId} was aborted`),
     );
     ctx.log.info(
-      `Image "${path}" from task "${taskId}" loaded: ${megabytes(loaded.bytes)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s. Using image ID ${loaded.image.id}.`,
+      `Image "${path}" from task "${taskId}" (${describeFormat(loaded.format)}) loaded: ${megabytes(loaded.bytes)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s. Using image ID ${loaded.image.id}.`,
     );
     return loaded.image;
   }
@@ -233,11 +234,11 @@ export class DockerRuntime implements Runtime {
   /** One download for every task waiting on it, so it reports to none of their logs itself. */
   async #loadArtifactImage(source: { taskId: string; path: string; name: string; url: string; signal: AbortSignal }): Promise<LoadedArtifactImage> {
     const { taskId, path, name } = source;
-    const { sha256, bytes } = await loadArtifactImage({ docker: this.#docker, ...source });
+    const { sha256, bytes, format } = await loadArtifactImage({ docker: this.#docker, ...source });
     const loaded = await this.#localImage(parseImageReference(name));
     if (!loaded) throw new InternalError(`Image artifact "${path}" of task ${taskId} was loaded but the Docker engine cannot find it as ${name}`);
     await this.#images.touch(loaded.Id, name, sha256);
-    return { image: { id: loaded.Id, name, artifactSha256: sha256 }, bytes };
+    return { image: { id: loaded.Id, name, artifactSha256: sha256 }, bytes, format };
   }
 
   /**

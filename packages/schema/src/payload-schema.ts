@@ -41,7 +41,7 @@ const indexedImage = {
   type: 'object',
   title: 'Image from an indexed task',
   description:
-    'An image tarball (`.tar`, `.tar.zst`, `.tar.lz4`) saved as an artifact of the task that an index namespace points to, ' +
+    'An image archive (`docker save` output: plain tar, or compressed with gzip, bzip2, xz, zstd or lz4, told by its content, not its name) saved as an artifact of the task that an index namespace points to, ' +
     'e.g. `{"type": "indexed-image", "namespace": "project.images.latest.builder", "path": "public/image.tar.zst"}`. ' +
     'Artifacts whose name does not start with `public/` need the scope `queue:get-artifact:<path>`.',
   properties: {
@@ -65,7 +65,7 @@ const taskImage = {
   type: 'object',
   title: 'Image from a task artifact',
   description:
-    'An image tarball (`.tar`, `.tar.zst`, `.tar.lz4`) saved as an artifact of a given task, ' +
+    'An image archive (`docker save` output: plain tar, or compressed with gzip, bzip2, xz, zstd or lz4, told by its content, not its name) saved as an artifact of a given task, ' +
     'e.g. `{"type": "task-image", "taskId": "<taskId>", "path": "public/image.tar.zst"}`. ' +
     'Artifacts whose name does not start with `public/` need the scope `queue:get-artifact:<path>`.',
   properties: {

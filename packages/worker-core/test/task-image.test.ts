@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { QueueArtifactPublisher } from '../src/artifacts/queue-artifact-publisher.js';
@@ -32,8 +32,13 @@ describe('task-image and indexed-image (real engine, embedded queue)', () => {
     await h.startWorker({ capacity: 2 });
     const tarball = join(h.dir, 'busybox.tar');
     await run('docker', ['save', '-o', tarball, TEST_IMAGE]);
+    // Compressed by the real programs, as image-building tasks do.
     await run('zstd', ['-q', '-f', tarball, '-o', `${tarball}.zst`]);
     await run('lz4', ['-q', '-f', tarball, `${tarball}.lz4`]);
+    await run('sh', ['-c', `gzip -c ${tarball} > ${tarball}.gz && bzip2 -c ${tarball} > ${tarball}.bz2 && xz -c ${tarball} > ${tarball}.xz`]);
+    // A zstd header followed by garbage, and a zip: neither loads.
+    await run('sh', ['-c', `head -c 32 ${tarball}.zst > ${h.dir}/corrupt.zst && head -c 100000 /dev/urandom >> ${h.dir}/corrupt.zst`]);
+    await writeFile(join(h.dir, 'image.zip'), Buffer.concat([Buffer.from('504b0304', 'hex'), Buffer.alloc(1000)]));
     // A second image (a different id), to make a tarball holding two.
     const second = `dw-test/second-image:${Date.now()}`;
     made.push(second);
@@ -51,6 +56,18 @@ describe('task-image and indexed-image (real engine, embedded queue)', () => {
       'private/image.tar': tarball,
       'private/image.tar.zst': `${tarball}.zst`,
       'public/double.tar': double,
+      // The same archives under names that say nothing, or the wrong thing.
+      'public/image.tar.gz': `${tarball}.gz`,
+      'public/image.tar.bz2': `${tarball}.bz2`,
+      'public/image.tar.xz': `${tarball}.xz`,
+      'public/plain': tarball,
+      'public/gz': `${tarball}.gz`,
+      'public/bz2': `${tarball}.bz2`,
+      'public/xz': `${tarball}.xz`,
+      'public/image.zst': `${tarball}.zst`,
+      'public/lz4-named.tar.zst': `${tarball}.lz4`,
+      'public/corrupt.tar.zst': `${h.dir}/corrupt.zst`,
+      'public/image.zip': join(h.dir, 'image.zip'),
     });
   });
   afterAll(async () => {
@@ -65,11 +82,24 @@ describe('task-image and indexed-image (real engine, embedded queue)', () => {
     return { status, log: await h.backingLog(taskId) };
   }
 
-  it.each(['public/image.tar', 'public/image.tar.zst', 'public/image.tar.lz4'])('loads %s and runs the task on it', async (path) => {
+  it.each([
+    ['public/image.tar', 'a plain tar'],
+    ['public/image.tar.zst', 'a zstd-compressed tar'],
+    ['public/image.tar.lz4', 'a lz4-compressed tar'],
+    ['public/image.tar.gz', 'a gzip-compressed tar'],
+    ['public/image.tar.bz2', 'a bzip2-compressed tar'],
+    ['public/image.tar.xz', 'a xz-compressed tar'],
+    ['public/plain', 'a plain tar'],
+    ['public/gz', 'a gzip-compressed tar'],
+    ['public/bz2', 'a bzip2-compressed tar'],
+    ['public/xz', 'a xz-compressed tar'],
+    ['public/image.zst', 'a zstd-compressed tar'],
+    ['public/lz4-named.tar.zst', 'a lz4-compressed tar'],
+  ])('loads %s (%s, told by its bytes) and runs the task on it', async (path, format) => {
     const { status, log } = await runWith({ type: 'task-image', taskId: producer, path });
     expect(status.state).toBe('completed');
     expect(log).toContain(`Downloading artifact "${path}" from task ID: ${producer}.`);
-    expect(log).toMatch(/loaded: [\d.]+ MB in [\d.]+ s\. Using image ID sha256:/);
+    expect(log).toMatch(new RegExp(`\\(${format}\\) loaded: [\\d.]+ MB in [\\d.]+ s\\. Using image ID sha256:`));
     expect(log).toContain('ran from artifact');
   });
 
@@ -109,9 +139,16 @@ describe('task-image and indexed-image (real engine, embedded queue)', () => {
     expect(log).toContain('holds 2 images; a task image must hold exactly one');
   });
 
-  it('a path of another format is malformed', async () => {
+  it('an archive of no known format fails, naming its first bytes; its name decides nothing', async () => {
     const { status, log } = await runWith({ type: 'task-image', taskId: producer, path: 'public/image.zip' });
-    expect(status.runs[0]!.reasonResolved).toBe('malformed-payload');
-    expect(log).toContain('must end in .tar, .tar.zst or .tar.lz4');
+    expect(status.state).toBe('failed');
+    expect(log).toContain(`The image artifact "public/image.zip" of task ${producer} is not an image archive`);
+    expect(log).toContain('its first bytes are 50 4b 03 04 00 00');
+  });
+
+  it('a corrupt compressed archive fails, as its decoder says', async () => {
+    const { status, log } = await runWith({ type: 'task-image', taskId: producer, path: 'public/corrupt.tar.zst' });
+    expect(status.state).toBe('failed');
+    expect(log).toContain('the image artifact is not valid zstd data');
   });
 });
