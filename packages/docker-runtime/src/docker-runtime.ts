@@ -5,7 +5,6 @@ import {
   MalformedPayloadError,
   type Container,
   type ContainerSpec,
-  type DockerWorkerPayload,
   type ImageContext,
   type ImageSpec,
   type ListedContainer,
@@ -119,8 +118,7 @@ export class DockerRuntime implements Runtime {
    * credentials must not serve a task that may not use them), and an artifact image that is
    * not public needs `queue:get-artifact:<path>`, which its download is then signed with.
    */
-  requiredScopes(payload: DockerWorkerPayload, _task: TaskDefinition): ScopeRequirement[] {
-    const image = payload.image as ImageSpec;
+  requiredScopes(image: ImageSpec, _task: TaskDefinition): ScopeRequirement[] {
     if (typeof image === 'object' && (image.type === 'task-image' || image.type === 'indexed-image')) {
       if (image.path.startsWith('public/')) return [];
       return [{ for: 'payload.image', scopes: `queue:get-artifact:${image.path}`, because: `the image artifact "${image.path}" is not public` }];

@@ -8,7 +8,6 @@ import { scopeInPool, type Feature } from '@docker-worker/worker-contract';
  */
 export const allowPtraceFeature: Feature = {
   name: 'allowPtrace',
-  defaultEnabled: false,
   requiredScopes: (task) => [scopeInPool('docker-worker:feature:allowPtrace', task)],
   forTask: () => ({
     link: async () => ({ capAdd: ['SYS_PTRACE'] }),

@@ -1,4 +1,4 @@
-import { runtimeConformance } from '@docker-worker/worker-contract/testing';
+import { runtimeConformance } from '@docker-worker/worker-contract/conformance';
 import { DockerRuntime } from '../src/index.js';
 import { TEST_IMAGE, uniqueId } from './helpers.js';
 import { LocalRegistry } from './registry.js';

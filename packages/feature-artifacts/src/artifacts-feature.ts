@@ -7,9 +7,9 @@ import {
   MalformedPayloadError,
   Semaphore,
   type Bind,
-  type Container,
   type ContainerAdditions,
   type Feature,
+  type FeatureOptionsSchema,
   type RunOutcome,
   type RunResult,
   type TaskContext,
@@ -22,8 +22,40 @@ import { collectVolume, createVolume } from './volume-artifact.js';
 /** Used when the publisher does not say how many uploads it runs at once. */
 const FALLBACK_CONCURRENCY = 4;
 
+/** What a task asks of the artifacts feature; the host maps its payload onto it. */
+export interface ArtifactsOptions {
+  /** The artifacts to publish, by name (docker-worker's `payload.artifacts`). */
+  artifacts: Record<string, DeclaredArtifact>;
+  /**
+   * Paths in the task's filesystem something else is mounted at, with what (say,
+   * `payload.cache["x"]`): a `volume` artifact there is refused before anything starts.
+   */
+  mounts?: Record<string, string>;
+}
+
+export const artifactsOptionsSchema: FeatureOptionsSchema = {
+  type: 'object',
+  properties: {
+    artifacts: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          type: { enum: ['file', 'directory', 'volume'] },
+          path: { type: 'string' },
+          expires: { type: 'string' },
+        },
+        required: ['type', 'path'],
+      },
+    },
+    mounts: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  required: ['artifacts'],
+  additionalProperties: false,
+};
+
 /**
- * `payload.artifacts`: after the container exits (also after maxRunTime killed it; never for a
+ * The artifacts a task declares: after the container exits (also after maxRunTime killed it; never for a
  * canceled run or a worker shutdown, whose `stopped` hooks do not run), every declared file or
  * directory is read out of the stopped container and uploaded, all declared artifacts at once.
  * Missing or wrong-kind paths become error artifacts and leave the outcome alone; an upload that
@@ -38,9 +70,9 @@ const FALLBACK_CONCURRENCY = 4;
  * What the engine would refuse to mount, said before anything starts, naming the field: a
  * volume at `/`, two volumes at one path, a volume where a cache is mounted.
  */
-function mountProblems(volumes: Array<[string, DeclaredArtifact]>, caches: Record<string, string>): string[] {
+function mountProblems(volumes: Array<[string, DeclaredArtifact]>, mounts: Record<string, string>): string[] {
   const problems: string[] = [];
-  const taken = new Map<string, string>(Object.entries(caches).map(([cache, path]) => [containerPath(path), `payload.cache["${cache}"]`]));
+  const taken = new Map<string, string>(Object.entries(mounts).map(([path, what]) => [containerPath(path), what]));
   for (const [name, artifact] of volumes) {
     const path = containerPath(artifact.path);
     const field = `payload.artifacts["${name}"].path`;
@@ -53,7 +85,9 @@ function mountProblems(volumes: Array<[string, DeclaredArtifact]>, caches: Recor
 
 class ArtifactsTask implements TaskFeature {
   #ctx: TaskContext;
-  #container: Container | undefined;
+  #options: ArtifactsOptions;
+  /** The task started: its volumes may hold what it wrote. */
+  #started = false;
   /** Each `volume` artifact's host directory, by artifact name. */
   #volumes = new Map<string, string>();
   /** Where the volume directories live when the context has no work directory. */
@@ -61,14 +95,15 @@ class ArtifactsTask implements TaskFeature {
   /** Artifact names of the volumes created so far: a shutdown publishes only the others. */
   #volumesDone = new Set<string>();
 
-  constructor(ctx: TaskContext) {
+  constructor(ctx: TaskContext, options: ArtifactsOptions) {
     this.#ctx = ctx;
+    this.#options = options;
   }
 
   async link(): Promise<ContainerAdditions | void> {
     const volumes = this.#declared().filter(([, artifact]) => artifact.type === 'volume');
     if (volumes.length === 0) return;
-    const problems = mountProblems(volumes, this.#ctx.payload.cache ?? {});
+    const problems = mountProblems(volumes, this.#options.mounts ?? {});
     if (problems.length > 0) throw new MalformedPayloadError(problems);
     const parent = this.#ctx.workDir ?? (this.#ownDir = await mkdtemp(join(tmpdir(), 'dw-volumes-')));
     const binds: Bind[] = [];
@@ -80,15 +115,14 @@ class ArtifactsTask implements TaskFeature {
     return { binds };
   }
 
-  async created(container: Container): Promise<void> {
-    this.#container = container;
+  async started(): Promise<void> {
+    this.#started = true;
   }
 
-  async stopped(_result: RunResult): Promise<void> {
+  async stopped(result: RunResult): Promise<void> {
     const declared = this.#declared();
     if (declared.length === 0) return;
-    const container = this.#container;
-    if (!container) throw new InternalError('artifacts: the container was never handed to the feature');
+    const { files } = result;
     const { artifacts, signal } = this.#ctx;
 
     const spoolDir = join(this.#ctx.workDir ?? tmpdir(), `artifacts-${randomBytes(6).toString('hex')}`);
@@ -103,7 +137,7 @@ class ArtifactsTask implements TaskFeature {
         declared.map(([name, artifact]) => {
           const expires = this.#expires(artifact);
           if (artifact.type === 'volume') return collectVolume(name, artifact, this.#volumes.get(name)!, { artifacts, log: this.#ctx.log, window, signal, expires, done: this.#volumesDone });
-          return collectArtifact(name, artifact, { container, artifacts, log: this.#ctx.log, spoolDir, window, signal, expires, nextSpoolName });
+          return collectArtifact(name, artifact, { files, artifacts, log: this.#ctx.log, spoolDir, window, signal, expires, nextSpoolName });
         }),
       );
     } finally {
@@ -115,8 +149,8 @@ class ArtifactsTask implements TaskFeature {
 
   async killed(outcome: RunOutcome): Promise<void> {
     try {
-      // A shut-down run whose container ran: its volumes hold what the task wrote.
-      if (outcome.state !== 'exception' || outcome.reason !== 'worker-shutdown' || !this.#container || this.#volumes.size === 0) return;
+      // A shut-down run whose task started: its volumes hold what it wrote.
+      if (outcome.state !== 'exception' || outcome.reason !== 'worker-shutdown' || !this.#started || this.#volumes.size === 0) return;
       const volumes = this.#declared().filter(([, artifact]) => artifact.type === 'volume');
       const window = this.#window();
       // No signal: the run's is aborted by the shutdown itself, and these uploads are its point.
@@ -132,7 +166,7 @@ class ArtifactsTask implements TaskFeature {
   }
 
   #declared(): Array<[string, DeclaredArtifact]> {
-    return Object.entries(this.#ctx.payload.artifacts ?? {});
+    return Object.entries(this.#options.artifacts);
   }
 
   #expires(artifact: DeclaredArtifact): string {
@@ -168,8 +202,8 @@ class ArtifactsTask implements TaskFeature {
   }
 }
 
-export const artifactsFeature: Feature = {
+export const artifactsFeature: Feature<ArtifactsOptions> = {
   name: 'artifacts',
-  defaultEnabled: true,
-  forTask: (ctx) => new ArtifactsTask(ctx),
+  optionsSchema: artifactsOptionsSchema,
+  forTask: (ctx, options) => new ArtifactsTask(ctx, options),
 };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InternalError, type ArtifactPublisher, type Container, type Semaphore, type TaskLog } from '@docker-worker/worker-contract';
+import { InternalError, type ArtifactPublisher, type Semaphore, type TaskFiles, type TaskLog } from '@docker-worker/worker-contract';
 import tar from 'tar-stream';
 import { contentTypeFor } from './content-type.js';
 import { SpoolError, SpoolFile } from './spool-file.js';
@@ -16,7 +16,8 @@ export interface DeclaredArtifact {
 }
 
 export interface CollectOptions {
-  container: Container;
+  /** The finished task's files. */
+  files: TaskFiles;
   artifacts: ArtifactPublisher;
   log: TaskLog;
   /** Where entries are spooled, one file each, deleted once uploaded. */
@@ -72,13 +73,13 @@ export function messageOf(err: unknown): string {
  * skipped, so a link never leads an upload outside the directory.
  */
 export async function collectArtifact(name: string, declared: DeclaredArtifact, options: CollectOptions): Promise<CollectReport> {
-  const { container, artifacts, log, signal, expires } = options;
+  const { files, artifacts, log, signal, expires } = options;
   const report: CollectReport = { outcome: 'uploaded', files: 0, bytes: 0, failures: [] };
   const path = containerPath(declared.path);
 
   let archive: Readable;
   try {
-    archive = await container.archive(path);
+    archive = await files.archive(path);
   } catch (err) {
     signal.throwIfAborted();
     if ((err as { code?: unknown }).code !== 'ENOENT') {

@@ -1,4 +1,5 @@
-export { artifactsFeature } from './artifacts-feature.js';
+export { artifactsFeature, artifactsOptionsSchema, type ArtifactsOptions } from './artifacts-feature.js';
+export type { DeclaredArtifact } from './collect-artifact.js';
 export {
   chainOfTrustFeature,
   CERTIFIED_LOG,

@@ -1,20 +1,19 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { InternalError, type TaskFeature } from '@docker-worker/worker-contract';
+import { InternalError, type TaskFiles } from '@docker-worker/worker-contract';
 import { artifactsFeature } from '../src/index.js';
-import { MemoryPublisher, containerWith, containerWithArchive, rawTar, testContext } from './helpers.js';
+import { RecordingPublisher, containerWith, containerWithArchive, rawTar, testContext } from './helpers.js';
 
 const RESULT = { exitCode: 0, timedOut: false, durationMs: 10 };
 
 async function collect(
   payloadArtifacts: Record<string, { type: 'file' | 'directory'; path: string; expires?: string }>,
-  container: Parameters<NonNullable<TaskFeature['created']>>[0],
-  options: { publisher?: MemoryPublisher; signal?: AbortSignal } = {},
+  files: TaskFiles,
+  options: { publisher?: RecordingPublisher; signal?: AbortSignal } = {},
 ) {
-  const ctx = await testContext({ artifacts: payloadArtifacts }, options);
-  const feature = artifactsFeature.forTask(ctx);
-  await feature.created!(container);
-  const error = await feature.stopped!(RESULT).then(
+  const ctx = await testContext(options);
+  const feature = artifactsFeature.forTask(ctx, { artifacts: payloadArtifacts });
+  const error = await feature.stopped!({ ...RESULT, files }).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -22,9 +21,9 @@ async function collect(
 }
 
 describe('artifacts feature: tar → artifacts', () => {
-  it('is on by default and reserves no names', () => {
+  it('takes the declared artifacts as its options and reserves no names', () => {
     expect(artifactsFeature.name).toBe('artifacts');
-    expect(artifactsFeature.defaultEnabled).toBe(true);
+    expect(artifactsFeature.optionsSchema?.required).toEqual(['artifacts']);
     expect(artifactsFeature.reservedArtifacts ?? []).toEqual([]);
   });
 
@@ -156,7 +155,7 @@ describe('artifacts feature: tar → artifacts', () => {
   it('runs at most the publisher\'s number of uploads at once, and leaves no spooled file behind', async () => {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 40; i++) files[`/many/f${i}.bin`] = randomBytes(1000 + i);
-    const publisher = new MemoryPublisher({ concurrency: 3 });
+    const publisher = new RecordingPublisher({ concurrency: 3 });
     publisher.delayMs = 5;
     const { error, ctx } = await collect({ 'public/many': { type: 'directory', path: '/many' } }, containerWith(files), { publisher });
     expect(error).toBeUndefined();
@@ -170,7 +169,7 @@ describe('artifacts feature: tar → artifacts', () => {
   });
 
   it('an upload that fails after retries ends the run exception/internal-error, after the others were tried', async () => {
-    const publisher = new MemoryPublisher();
+    const publisher = new RecordingPublisher();
     publisher.failing = { match: /b\.txt$/, error: new Error('PUT answered 500') };
     const { error, log } = await collect(
       { 'public/d': { type: 'directory', path: '/d' } },
@@ -201,10 +200,10 @@ describe('artifacts feature: tar → artifacts', () => {
     expect(publisher.stored.size).toBe(0);
   });
 
-  it('does nothing without payload.artifacts', async () => {
-    const ctx = await testContext({});
-    const feature = artifactsFeature.forTask(ctx);
-    await feature.stopped!(RESULT);
+  it('does nothing without artifacts', async () => {
+    const ctx = await testContext();
+    const feature = artifactsFeature.forTask(ctx, { artifacts: {} });
+    await feature.stopped!({ ...RESULT, files: containerWith({}) });
     expect(ctx.artifacts.stored.size).toBe(0);
   });
 

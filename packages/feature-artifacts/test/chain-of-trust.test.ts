@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { MalformedPayloadError } from '@docker-worker/worker-contract';
 import { CERTIFIED_LOG, CHAIN_OF_TRUST, CHAIN_OF_TRUST_SIGNATURE, artifactsFeature, chainOfTrustFeature, type ChainOfTrustDocument } from '../src/index.js';
-import { MemoryPublisher, WORKER, containerWith, testContext } from './helpers.js';
+import { RecordingPublisher, WORKER, containerWith, testContext } from './helpers.js';
 
 async function keyFile(): Promise<{ location: string; publicKey: ReturnType<typeof generateKeyPairSync>['publicKey'] }> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -19,8 +19,8 @@ async function keyFile(): Promise<{ location: string; publicKey: ReturnType<type
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('chainOfTrust feature', () => {
-  it('is off by default and reserves its artifact names', () => {
-    expect(chainOfTrustFeature.defaultEnabled).toBe(false);
+  it('is a seal feature (after every other upload) and reserves its artifact names', () => {
+    expect(chainOfTrustFeature.phase).toBe('seal');
     expect(chainOfTrustFeature.reservedArtifacts).toEqual([CERTIFIED_LOG, CHAIN_OF_TRUST, CHAIN_OF_TRUST_SIGNATURE]);
   });
 
@@ -42,8 +42,8 @@ describe('chainOfTrust feature', () => {
   });
 
   it('refuses a task that asks for it on a worker without a key: malformed-payload, nothing uploaded', async () => {
-    const ctx = await testContext({ features: { chainOfTrust: true } });
-    const feature = chainOfTrustFeature.forTask(ctx);
+    const ctx = await testContext();
+    const feature = chainOfTrustFeature.forTask(ctx, {});
     const err = await feature.link!().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MalformedPayloadError);
     expect((err as MalformedPayloadError).problems[0]).toMatch(/^payload\.features\.chainOfTrust: this worker has no chain-of-trust signing key/);
@@ -53,18 +53,17 @@ describe('chainOfTrust feature', () => {
 
   it('uploads certified.log, chain-of-trust.json listing every upload, and a signature that verifies', async () => {
     const { location, publicKey } = await keyFile();
-    const publisher = new MemoryPublisher();
-    const ctx = await testContext(
-      { features: { chainOfTrust: true }, artifacts: { 'public/build/a.txt': { type: 'file', path: '/out/a.txt' }, 'public/dir': { type: 'directory', path: '/out/d' } } },
-      { publisher, config: { ed25519SigningKeyLocation: location } },
-    );
+    const publisher = new RecordingPublisher();
+    const ctx = await testContext({ publisher, config: { ed25519SigningKeyLocation: location } });
     ctx.image = { id: 'sha256:0123abcd', name: 'dw-test/busybox:latest', artifactSha256: 'ff'.repeat(32) };
-    const cot = chainOfTrustFeature.forTask(ctx);
-    const artifacts = artifactsFeature.forTask(ctx);
+    const cot = chainOfTrustFeature.forTask(ctx, {});
+    const artifacts = artifactsFeature.forTask(ctx, {
+      artifacts: { 'public/build/a.txt': { type: 'file', path: '/out/a.txt' }, 'public/dir': { type: 'directory', path: '/out/d' } },
+    });
     await cot.link!();
-    await artifacts.created!(containerWith({ '/out/a.txt': 'alpha', '/out/d/x.bin': Buffer.from([0, 1, 2]), '/out/d/sub/y.txt': 'why' }));
+    const files = containerWith({ '/out/a.txt': 'alpha', '/out/d/x.bin': Buffer.from([0, 1, 2]), '/out/d/sub/y.txt': 'why' });
     ctx.log.info('=== Task Finished ===');
-    await artifacts.stopped!({ exitCode: 0, timedOut: false, durationMs: 5 });
+    await artifacts.stopped!({ exitCode: 0, timedOut: false, durationMs: 5, files });
     // Another feature's log upload, before the chain of trust's killed hook.
     await publisher.upload({ name: 'public/logs/live_backing.log', contentType: 'text/plain', contentLength: 3, source: () => Readable.from([Buffer.from('log')]) });
     await ctx.log.close();
@@ -110,8 +109,8 @@ describe('chainOfTrust feature', () => {
 
   it('uploads nothing for a canceled run', async () => {
     const { location } = await keyFile();
-    const ctx = await testContext({ features: { chainOfTrust: true } }, { config: { ed25519SigningKeyLocation: location } });
-    const cot = chainOfTrustFeature.forTask(ctx);
+    const ctx = await testContext({ config: { ed25519SigningKeyLocation: location } });
+    const cot = chainOfTrustFeature.forTask(ctx, {});
     await cot.link!();
     await ctx.log.close();
     await cot.killed!({ state: 'canceled' });

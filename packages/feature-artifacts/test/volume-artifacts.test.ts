@@ -5,23 +5,26 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MalformedPayloadError, type Bind, type ContainerAdditions, type TaskFeature } from '@docker-worker/worker-contract';
 import { artifactsFeature } from '../src/index.js';
-import { containerWith, testContext, type MemoryPublisher } from './helpers.js';
+import { containerWith, testContext, type RecordingPublisher } from './helpers.js';
 
 const RESULT = { exitCode: 0, timedOut: false, durationMs: 10 };
 const SHUTDOWN = { state: 'exception', reason: 'worker-shutdown' } as const;
 
 type Declared = Record<string, { type: 'file' | 'directory' | 'volume'; path: string; expires?: string }>;
 
-/** The feature linked (volumes made) and its container created, as the run does before starting it. */
-async function linked(declared: Declared, options: { publisher?: MemoryPublisher; files?: Record<string, string> } = {}) {
-  const ctx = await testContext({ artifacts: declared }, { publisher: options.publisher });
-  const feature: TaskFeature = artifactsFeature.forTask(ctx);
+/** The feature linked (volumes made) and the task started, as the run does. */
+async function linked(declared: Declared, options: { publisher?: RecordingPublisher; files?: Record<string, string> } = {}) {
+  const ctx = await testContext({ publisher: options.publisher });
+  const feature: TaskFeature = artifactsFeature.forTask(ctx, { artifacts: declared });
   const additions = (await feature.link!()) as ContainerAdditions | undefined;
-  await feature.created!(containerWith(options.files ?? {}));
+  await feature.started!();
+  const files = containerWith(options.files ?? {});
+  /** The task's end: its `stopped` hook. */
+  const stop = () => feature.stopped!({ ...RESULT, files });
   const binds = additions?.binds ?? [];
   /** The host directory mounted at `containerPath`. */
   const hostDir = (containerPath: string): string => binds.find((b: Bind) => b.containerPath === containerPath)!.hostPath;
-  return { ctx, feature, binds, hostDir, publisher: ctx.artifacts, log: ctx.log };
+  return { ctx, feature, stop, binds, hostDir, publisher: ctx.artifacts, log: ctx.log };
 }
 
 describe('artifacts feature: volume artifacts', () => {
@@ -38,16 +41,17 @@ describe('artifacts feature: volume artifacts', () => {
   });
 
   it('refuses a volume at /, two at one path, and one where a cache is mounted, naming the fields', async () => {
-    const ctx = await testContext({
-      cache: { 'level-1': '/builds/cache' },
+    const ctx = await testContext();
+    const options = {
+      mounts: { '/builds/cache': 'payload.cache["level-1"]' },
       artifacts: {
         'public/root': { type: 'volume', path: '/' },
         'public/a': { type: 'volume', path: '/out' },
         'public/b': { type: 'volume', path: '/out/' },
         'public/c': { type: 'volume', path: '/builds/cache' },
       },
-    });
-    const error = await artifactsFeature.forTask(ctx).link!().catch((err: unknown) => err);
+    } as const;
+    const error = await artifactsFeature.forTask(ctx, options).link!().catch((err: unknown) => err);
     expect(error).toBeInstanceOf(MalformedPayloadError);
     expect((error as MalformedPayloadError).problems).toEqual([
       'payload.artifacts["public/root"].path: a volume cannot be mounted at "/"',
@@ -64,7 +68,7 @@ describe('artifacts feature: volume artifacts', () => {
 
   it('publishes every regular file as <name>/<relative path>, with content types and expiry; links, fifos and empty directories are not followed or published', async () => {
     const expires = new Date(Date.now() + 3600_000).toISOString();
-    const { feature, hostDir, publisher, log, ctx } = await linked({ 'public/out/': { type: 'volume', path: '/out', expires }, 'public/other': { type: 'volume', path: '/other' } });
+    const { stop, hostDir, publisher, log, ctx } = await linked({ 'public/out/': { type: 'volume', path: '/out', expires }, 'public/other': { type: 'volume', path: '/other' } });
     const dir = hostDir('/out');
     await mkdir(join(dir, 'wow/deeper'), { recursive: true });
     await mkdir(join(dir, 'empty'));
@@ -78,7 +82,7 @@ describe('artifacts feature: volume artifacts', () => {
     await promisify(execFile)('mkfifo', [join(dir, 'fifo')]);
     await writeFile(join(hostDir('/other'), 'x.bin'), Buffer.from([1, 2]));
 
-    await feature.stopped!(RESULT);
+    await stop();
     expect([...publisher.stored.keys()].sort()).toEqual(['public/other/x.bin', 'public/out/index.html', 'public/out/wow/deeper/data.json']);
     expect(publisher.stored.get('public/out/index.html')).toMatchObject({ contentType: 'text/html', expires });
     expect(publisher.stored.get('public/out/wow/deeper/data.json')).toMatchObject({ contentType: 'application/json' });
@@ -90,11 +94,11 @@ describe('artifacts feature: volume artifacts', () => {
   });
 
   it('a volume directory gone or turned into something else becomes an error artifact, as for a directory', async () => {
-    const { feature, hostDir, publisher, log } = await linked({ 'public/gone': { type: 'volume', path: '/gone' }, 'public/swapped': { type: 'volume', path: '/swapped' } });
+    const { stop, hostDir, publisher, log } = await linked({ 'public/gone': { type: 'volume', path: '/gone' }, 'public/swapped': { type: 'volume', path: '/swapped' } });
     await rm(hostDir('/gone'), { recursive: true });
     await rm(hostDir('/swapped'), { recursive: true });
     await symlink('/etc', hostDir('/swapped'));
-    await feature.stopped!(RESULT);
+    await stop();
     expect(publisher.errors.get('public/gone')).toMatchObject({ reason: 'file-missing-on-worker', message: 'Artifact "public/gone" not found at "/gone"' });
     expect(publisher.errors.get('public/swapped')).toMatchObject({
       reason: 'invalid-resource-on-worker',
@@ -116,19 +120,19 @@ describe('artifacts feature: volume artifacts', () => {
   });
 
   it('after `stopped` published them, a shutdown publishes nothing twice', async () => {
-    const { feature, hostDir, publisher } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } });
+    const { feature, stop, hostDir, publisher } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } });
     await writeFile(join(hostDir('/vol'), 'a.txt'), 'a');
-    await feature.stopped!(RESULT);
+    await stop();
     await feature.killed!(SHUTDOWN);
     expect(publisher.uploads().map((u) => u.name)).toEqual(['public/vol/a.txt']);
   });
 
   it('uploads interrupted in `stopped` are the ones a shutdown publishes', async () => {
-    const { feature, hostDir, publisher } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } });
+    const { feature, stop, hostDir, publisher } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } });
     await writeFile(join(hostDir('/vol'), 'a.txt'), 'a');
     await writeFile(join(hostDir('/vol'), 'b.txt'), 'b');
     publisher.failing = { match: /b\.txt$/, error: new Error('aborted') };
-    await expect(feature.stopped!(RESULT)).rejects.toThrow(/public\/vol\/b\.txt/);
+    await expect(stop()).rejects.toThrow(/public\/vol\/b\.txt/);
     publisher.failing = undefined;
     await feature.killed!(SHUTDOWN);
     expect(publisher.uploads().map((u) => u.name)).toEqual(['public/vol/a.txt', 'public/vol/b.txt']);

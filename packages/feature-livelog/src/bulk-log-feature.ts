@@ -18,7 +18,7 @@ class BulkLogTask implements TaskFeature {
 
   constructor(ctx: TaskContext) {
     this.#ctx = ctx;
-    this.#compressed = CompressedLog.of(ctx.log);
+    this.#compressed = CompressedLog.of(ctx.log, ctx.workDir);
   }
 
   async link(): Promise<void> {
@@ -38,7 +38,6 @@ class BulkLogTask implements TaskFeature {
 /** `bulkLog` (default off): the whole task log once more, as `public/logs/terminal_bulk.log.gz`. */
 export const bulkLogFeature: Feature = {
   name: 'bulkLog',
-  defaultEnabled: false,
   reservedArtifacts: [BULK_LOG],
   forTask: (ctx) => new BulkLogTask(ctx),
 };

@@ -1,12 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ArtifactPublisher, TaskLog, UploadRequest } from '@docker-worker/worker-contract';
 import { pacedReader } from './paced-reader.js';
 
 /**
- * The gzip copy of one task log, written beside it (`<log>.gz`) while the task runs, and shared
+ * The gzip copy of one task log, written to a file in the run's directory while the task runs,
+ * and shared
  * by the features that upload it (backing log, bulk log): the log is compressed once, and at
  * the end of the task only the last bytes are left to compress.
  *
@@ -16,11 +20,14 @@ import { pacedReader } from './paced-reader.js';
 export class CompressedLog {
   static #byLog = new WeakMap<TaskLog, CompressedLog>();
 
-  /** The one copy of `log`, made on first use; the caller uses it until it calls release(). */
-  static of(log: TaskLog): CompressedLog {
+  /**
+   * The one copy of `log`, made on first use in `dir` (the system's temporary directory when
+   * absent); the caller uses it until it calls release().
+   */
+  static of(log: TaskLog, dir: string | undefined): CompressedLog {
     let compressed = CompressedLog.#byLog.get(log);
     if (!compressed) {
-      compressed = new CompressedLog(log);
+      compressed = new CompressedLog(log, dir ?? tmpdir());
       CompressedLog.#byLog.set(log, compressed);
     }
     compressed.#users += 1;
@@ -33,9 +40,9 @@ export class CompressedLog {
   #abort = new AbortController();
   #done: Promise<number> | undefined;
 
-  private constructor(log: TaskLog) {
+  private constructor(log: TaskLog, dir: string) {
     this.#log = log;
-    this.path = `${log.path}.gz`;
+    this.path = join(dir, `task-log-${randomBytes(6).toString('hex')}.gz`);
   }
 
   /** Start compressing, if not started yet: from then on the copy keeps up with the log. */

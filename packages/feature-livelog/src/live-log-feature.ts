@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Feature, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
+import type { Feature, FeatureOptionsSchema, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
 import { LiveLogConfigError, liveLogConfigSchema, liveLogServerConfig, type LiveLogSettings } from './live-log-config.js';
 import { CompressedLog } from './compressed-log.js';
 import type { LiveLogRegistration, LiveLogServer } from './live-log-server.js';
@@ -15,10 +13,25 @@ export interface LiveLogFeatureOptions {
   server?: LiveLogServer;
 }
 
+/** What a task asks of the live log; the host maps its payload onto it. */
+export interface LiveLogOptions {
+  /**
+   * The live log's artifact name (docker-worker's `payload.log`), `public/logs/live.log` when
+   * absent; the backing log is named after it (`live.log` → `live_backing.log`).
+   */
+  name?: string;
+}
+
+export const liveLogOptionsSchema: FeatureOptionsSchema = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1 } },
+  additionalProperties: false,
+};
+
 /**
  * The task log, live and kept. Before the container starts,
  * the log is registered with the live log server and the live log name (`public/logs/live.log`,
- * or `payload.log`) becomes a reference artifact to its URL, so anyone can follow the task as
+ * or the `name` option) becomes a reference artifact to its URL, so anyone can follow the task as
  * it runs. At the end the whole log is uploaded as the backing log (gzip-compressed where the
  * storage serves a content encoding, s3; as it is for object artifacts, which are served as
  * uploaded) and the live log name becomes a link to it; the server stops serving it once that
@@ -33,11 +46,11 @@ class LiveLogTask implements TaskFeature {
   #compressed: CompressedLog | undefined;
   #registration: LiveLogRegistration | undefined;
 
-  constructor(ctx: TaskContext, server: LiveLogServer | undefined) {
+  constructor(ctx: TaskContext, server: LiveLogServer | undefined, options: LiveLogOptions) {
     this.#ctx = ctx;
     this.#server = server;
-    this.#liveName = ctx.payload.log ?? DEFAULT_LIVE_LOG;
-    if (ctx.artifacts.servesContentEncoding !== false) this.#compressed = CompressedLog.of(ctx.log);
+    this.#liveName = options.name ?? DEFAULT_LIVE_LOG;
+    if (ctx.artifacts.servesContentEncoding !== false) this.#compressed = CompressedLog.of(ctx.log, ctx.workDir);
   }
 
   async link(): Promise<void> {
@@ -58,10 +71,9 @@ class LiveLogTask implements TaskFeature {
       if (this.#compressed) {
         await this.#compressed.upload(artifacts, { name: backing, contentType: LOG_CONTENT_TYPE, contentEncoding: 'gzip' });
       } else {
-        // The log is closed by now: the file is all of it.
-        const path = this.#ctx.log.path;
-        const { size } = await stat(path);
-        await artifacts.upload({ name: backing, contentType: LOG_CONTENT_TYPE, contentLength: size, source: () => createReadStream(path) });
+        // The log is closed by now: what it holds is all of it.
+        const { log } = this.#ctx;
+        await artifacts.upload({ name: backing, contentType: LOG_CONTENT_TYPE, contentLength: log.bytesWritten, source: () => log.createReader() });
       }
       await artifacts.link(this.#liveName, backing);
     } finally {
@@ -73,10 +85,10 @@ class LiveLogTask implements TaskFeature {
 }
 
 /** The `localLiveLog` feature (default on), serving live logs through `options.server`. */
-export function createLiveLogFeature(options: LiveLogFeatureOptions = {}): Feature {
+export function createLiveLogFeature(options: LiveLogFeatureOptions = {}): Feature<LiveLogOptions> {
   return {
     name: 'localLiveLog',
-    defaultEnabled: true,
+    optionsSchema: liveLogOptionsSchema,
     reservedArtifacts: [DEFAULT_LIVE_LOG, backingLogName(DEFAULT_LIVE_LOG)],
     configSchema: liveLogConfigSchema,
     /** The host must give the server its port (and the certificate must be readable): it listens from here on. */
@@ -91,9 +103,9 @@ export function createLiveLogFeature(options: LiveLogFeatureOptions = {}): Featu
         throw err;
       }
     },
-    forTask: (ctx) => new LiveLogTask(ctx, options.server),
+    forTask: (ctx, taskOptions) => new LiveLogTask(ctx, options.server, taskOptions),
   };
 }
 
 /** `localLiveLog` without a live log server: the backing log and the link to it only. */
-export const liveLogFeature: Feature = createLiveLogFeature();
+export const liveLogFeature: Feature<LiveLogOptions> = createLiveLogFeature();

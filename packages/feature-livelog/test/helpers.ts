@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
-import type { ArtifactPublisher, DockerWorkerPayload, TaskContext, TaskLog, UploadRequest } from '@docker-worker/worker-contract';
+import type { ArtifactPublisher, TaskContext, TaskLog } from '@docker-worker/worker-contract';
+import { testTaskContext } from '@docker-worker/worker-contract/testing';
 
 /** An HTTP(S) reader of a live log: what it got so far, and how its response ended. */
 export interface Reader {
@@ -48,46 +48,7 @@ export function makeCertificate(dir: string): { certificate: string; key: string
   return { certificate, key, pem: readFileSync(certificate) };
 }
 
-export type PublisherCall =
-  | { kind: 'upload'; request: UploadRequest; bytes: Buffer }
-  | { kind: 'reference'; name: string; url: string; contentType: string }
-  | { kind: 'link'; name: string; target: string };
-
-/** Records what a feature publishes; upload reads the whole source, as a real upload would. */
-export class RecordingPublisher implements ArtifactPublisher {
-  calls: PublisherCall[] = [];
-
-  async upload(request: UploadRequest): Promise<void> {
-    this.calls.push({ kind: 'upload', request, bytes: await buffer(request.source()) });
-  }
-
-  async reference(name: string, url: string, contentType: string): Promise<void> {
-    this.calls.push({ kind: 'reference', name, url, contentType });
-  }
-
-  async link(name: string, target: string): Promise<void> {
-    this.calls.push({ kind: 'link', name, target });
-  }
-
-  async error(): Promise<void> {
-    throw new Error('no error artifact expected');
-  }
-
-  uploadCalls(): Array<PublisherCall & { kind: 'upload' }> {
-    return this.calls.filter((c): c is PublisherCall & { kind: 'upload' } => c.kind === 'upload');
-  }
-}
-
-export function taskContext(log: TaskLog, artifacts: ArtifactPublisher, payload: Partial<DockerWorkerPayload> = {}): TaskContext {
-  return {
-    taskId: 'T0aSkIdT0aSkIdT0aSkIdQ',
-    runId: 0,
-    task: { expires: new Date(Date.now() + 3600_000).toISOString() } as TaskContext['task'],
-    payload: { image: 'busybox', maxRunTime: 60, ...payload } as DockerWorkerPayload,
-    worker: { host: 'localhost' } as TaskContext['worker'],
-    log,
-    artifacts,
-    config: {},
-    signal: new AbortController().signal,
-  };
+/** A feature context around `log` and `publisher`, its work directory `dir`. */
+export function taskContext(log: TaskLog, publisher: ArtifactPublisher, dir: string): Promise<TaskContext> {
+  return testTaskContext({ log, artifacts: publisher, workDir: dir });
 }

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -7,7 +6,8 @@ import { FileTaskLog } from '@docker-worker/worker-contract';
 import { BULK_LOG, bulkLogFeature } from '../src/bulk-log-feature.js';
 import { createLiveLogFeature, liveLogFeature } from '../src/live-log-feature.js';
 import { LiveLogServer } from '../src/live-log-server.js';
-import { RecordingPublisher, openReader, taskContext } from './helpers.js';
+import { MemoryTaskLog, RecordingPublisher } from '@docker-worker/worker-contract/testing';
+import { openReader, taskContext } from './helpers.js';
 
 describe('the localLiveLog and bulkLog features', () => {
   let dir: string;
@@ -25,11 +25,13 @@ describe('the localLiveLog and bulkLog features', () => {
   });
 
   const newLog = () => new FileTaskLog(join(dir, `task-${count++}.log`));
+  /** The compressed copies left in the run directory (none once killed has run). */
+  const compressedLeft = async () => (await readdir(dir)).filter((name) => name.endsWith('.gz'));
 
   it('link: live.log is a reference to the server; killed: gzip backing log, then live.log links to it', async () => {
     const log = newLog();
     const publisher = new RecordingPublisher();
-    const feature = createLiveLogFeature({ server }).forTask(taskContext(log, publisher));
+    const feature = createLiveLogFeature({ server }).forTask(await taskContext(log, publisher, dir), {});
     log.info('header');
     await feature.link!();
     expect(publisher.calls).toEqual([
@@ -55,13 +57,13 @@ describe('the localLiveLog and bulkLog features', () => {
     expect(publisher.calls.at(-1)).toEqual({ kind: 'link', name: 'public/logs/live.log', target: 'public/logs/live_backing.log' });
     // No longer served, and the compressed copy is gone.
     expect((await openReader(url)).status).toBe(404);
-    expect(existsSync(`${log.path}.gz`)).toBe(false);
+    expect(await compressedLeft()).toEqual([]);
   });
 
   it('payload.log renames the live log and its backing twin', async () => {
     const log = newLog();
     const publisher = new RecordingPublisher();
-    const feature = createLiveLogFeature({ server }).forTask(taskContext(log, publisher, { log: 'private/logs/custom.log' }));
+    const feature = createLiveLogFeature({ server }).forTask(await taskContext(log, publisher, dir), { name: 'private/logs/custom.log' });
     await feature.link!();
     log.info('hi');
     await log.close();
@@ -76,7 +78,7 @@ describe('the localLiveLog and bulkLog features', () => {
   it('canceled: nothing uploaded, the log no longer served, no file left', async () => {
     const log = newLog();
     const publisher = new RecordingPublisher();
-    const feature = createLiveLogFeature({ server }).forTask(taskContext(log, publisher));
+    const feature = createLiveLogFeature({ server }).forTask(await taskContext(log, publisher, dir), {});
     await feature.link!();
     const url = (publisher.calls[0] as { url: string }).url;
     log.info('canceled soon');
@@ -84,13 +86,13 @@ describe('the localLiveLog and bulkLog features', () => {
     await feature.killed!({ state: 'canceled' });
     expect(publisher.calls.map((c) => c.kind)).toEqual(['reference']);
     expect((await openReader(url)).status).toBe(404);
-    expect(existsSync(`${log.path}.gz`)).toBe(false);
+    expect(await compressedLeft()).toEqual([]);
   });
 
   it('a payload that failed validation (only killed runs) still gets its backing log', async () => {
     const log = newLog();
     const publisher = new RecordingPublisher();
-    const feature = createLiveLogFeature({ server }).forTask(taskContext(log, publisher));
+    const feature = createLiveLogFeature({ server }).forTask(await taskContext(log, publisher, dir), {});
     log.error('The task payload is invalid');
     await log.close();
     await feature.killed!({ state: 'exception', reason: 'malformed-payload' });
@@ -101,7 +103,7 @@ describe('the localLiveLog and bulkLog features', () => {
   it('without a server (liveLogFeature): no reference, the backing log and link only', async () => {
     const log = newLog();
     const publisher = new RecordingPublisher();
-    const feature = liveLogFeature.forTask(taskContext(log, publisher));
+    const feature = liveLogFeature.forTask(await taskContext(log, publisher, dir), {});
     await feature.link!();
     log.info('offline');
     await log.close();
@@ -112,8 +114,8 @@ describe('the localLiveLog and bulkLog features', () => {
   it('bulkLog: the same gzip copy as terminal_bulk.log.gz (application/gzip), compressed once', async () => {
     const log = newLog();
     const publisher = new RecordingPublisher();
-    const ctx = taskContext(log, publisher, { features: { bulkLog: true } });
-    const features = [createLiveLogFeature({ server }).forTask(ctx), bulkLogFeature.forTask(ctx)];
+    const ctx = await taskContext(log, publisher, dir);
+    const features = [createLiveLogFeature({ server }).forTask(ctx, {}), bulkLogFeature.forTask(ctx, {})];
     for (const f of features) await f.link!();
     for (let i = 0; i < 1000; i++) log.output.write(`bulk ${i}\n`);
     await log.close();
@@ -125,11 +127,29 @@ describe('the localLiveLog and bulkLog features', () => {
     expect(bulk.request.contentEncoding).toBeUndefined();
     expect(gunzipSync(bulk.bytes)).toEqual(await readFile(log.path));
     expect(bulk.bytes).toEqual(backing.bytes);
-    expect(existsSync(`${log.path}.gz`)).toBe(false);
+    expect(await compressedLeft()).toEqual([]);
   });
 
-  it('bulkLog is off by default and reserves its name', () => {
-    expect(bulkLogFeature.defaultEnabled).toBe(false);
+  it('a task log that is no file (MemoryTaskLog): the backing log gzip-encoded, or as it is where the storage serves no encoding', async () => {
+    for (const servesContentEncoding of [true, false]) {
+      const log = new MemoryTaskLog();
+      const publisher = new RecordingPublisher({ servesContentEncoding });
+      const feature = createLiveLogFeature({ server }).forTask(await taskContext(log, publisher, dir), {});
+      await feature.link!();
+      log.info('kept in memory');
+      log.output.write('output\n');
+      await log.close();
+      await feature.killed!({ state: 'completed' });
+      const [upload] = publisher.uploadCalls();
+      const bytes = servesContentEncoding ? gunzipSync(upload!.bytes) : upload!.bytes;
+      expect(bytes.toString()).toBe(log.text());
+      expect(upload!.request.contentEncoding).toBe(servesContentEncoding ? 'gzip' : undefined);
+      expect(await compressedLeft()).toEqual([]);
+    }
+  });
+
+  it('bulkLog reserves its name; the live log takes a name option', () => {
+    expect(createLiveLogFeature().optionsSchema?.properties).toHaveProperty('name');
     expect(bulkLogFeature.reservedArtifacts).toEqual([BULK_LOG]);
     expect(createLiveLogFeature().reservedArtifacts).toEqual(['public/logs/live.log', 'public/logs/live_backing.log']);
   });

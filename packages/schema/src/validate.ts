@@ -127,6 +127,25 @@ export function validateFeatureSection(name: string, settings: Schema, section: 
   return { ok: false, problems: describeErrors(validate.errors ?? [], copy, `features.${name}`, `features.${name}`) };
 }
 
+/** Compiled per options schema object, once per process. */
+const optionsValidators = new WeakMap<object, ValidateFunction>();
+
+/**
+ * Check the per-task options a worker mapped from its payload for one feature against the
+ * JSON Schema the feature declares (`Feature.optionsSchema`). Problems name the option
+ * (`options of feature artifacts: artifacts.x.type must be ...`): a failure is the mapping's
+ * bug, not the task's, as the payload was valid.
+ */
+export function validateFeatureOptions(name: string, schema: Schema, options: unknown): Validation<Json> {
+  let validate = optionsValidators.get(schema);
+  if (!validate) {
+    validate = newAjv(false).compile(schema);
+    optionsValidators.set(schema, validate);
+  }
+  if (validate(options)) return { ok: true, value: options as Json };
+  return { ok: false, problems: describeErrors(validate.errors ?? [], options, `options of feature ${name}`, `options of feature ${name}`) };
+}
+
 /** One line per problem, for a log or a terminal. */
 export function formatProblems(problems: SchemaProblem[]): string {
   return problems.map((p) => `  - ${p.message}`).join('\n');

@@ -1,17 +1,20 @@
 import type { ArtifactPublisher } from './artifacts.js';
 import type { TaskLog } from './log.js';
 import type { RunOutcome } from './outcome.js';
-import type { Container, ContainerAdditions, ResolvedImage } from './runtime.js';
+import type { Container, ContainerAdditions, ResolvedImage, TaskFiles } from './runtime.js';
 import type { ScopeExpression } from './scopes.js';
-import type { DockerWorkerPayload, TaskDefinition, WorkerIdentity } from './task.js';
+import type { TaskDefinition, WorkerIdentity } from './task.js';
 
-/** What a feature knows about the run it serves. */
+/**
+ * What a feature knows about the run it serves. No payload: what a feature needs of the task's
+ * request comes as its options (see `Feature.optionsSchema`), mapped by the host from its own
+ * payload format, so the same feature serves workers whose payloads differ.
+ */
 export interface TaskContext {
   taskId: string;
   runId: number;
+  /** The task definition as the queue returned it (its payload is the host's business). */
   task: TaskDefinition;
-  /** The validated payload. */
-  payload: DockerWorkerPayload;
   worker: WorkerIdentity;
   log: TaskLog;
   artifacts: ArtifactPublisher;
@@ -31,37 +34,51 @@ export interface TaskContext {
   image?: ResolvedImage;
 }
 
-/** How the container ended, as the `stopped` hooks see it. */
+/** How the task's process ended, as the `stopped` hooks see it. */
 export interface RunResult {
   exitCode: number;
-  /** True when maxRunTime killed the container. */
+  /** True when maxRunTime killed it. */
   timedOut: boolean;
   durationMs: number;
+  /** The finished task's files (a stopped container's filesystem, a task directory). */
+  files: TaskFiles;
 }
 
 /**
- * A plugin for one `payload.features.<name>` key (modelled on generic-worker's feature list).
- * Features import only this package, so other workers can use them.
+ * When a feature's hooks run relative to the others'.
+ * - `run` (the default): in the order the host lists the features (`killed` in reverse).
+ * - `seal`: after every `run` feature, in each hook; its `killed` hook runs after every other
+ *   feature's, so it sees every upload of the run. A run hashes its uploads (sha256, in
+ *   `ctx.artifacts.uploads()`) only when a seal feature is on: it is what they are for (the
+ *   chain of trust lists and signs them), and CPU spent for nothing otherwise.
  */
-export interface Feature {
-  /** The `payload.features` key, e.g. `localLiveLog`. */
+export type FeaturePhase = 'run' | 'seal';
+
+/**
+ * A plugin a worker turns on per task (modelled on generic-worker's feature list). Features
+ * import only this package, so other workers can use them: the host decides when a feature is
+ * on and hands it its options; the feature never reads the host's payload.
+ */
+export interface Feature<Options = Record<string, never>> {
+  /** Its name, e.g. `localLiveLog`: the key of its worker config section (`features.<name>`). */
   readonly name: string;
-  /** Enabled when the payload does not mention it. */
-  readonly defaultEnabled: boolean;
+  /**
+   * JSON Schema (draft-07) of the per-task options `forTask` receives. The host maps its
+   * payload onto them; the worker checks what it mapped against this schema before the run
+   * starts. Without a schema the feature takes no options (`{}`).
+   */
+  readonly optionsSchema?: FeatureOptionsSchema;
+  /** See FeaturePhase; `run` when absent. */
+  readonly phase?: FeaturePhase;
   /**
    * Scopes the task must have when the feature is on, each a scope or a scope expression
    * (`scopeInPool(scope, task)` for one that may also be held for the task's worker pool only).
    * The worker checks them before anything starts, against the task's scopes expanded
    * through the auth service; one missing makes the run `exception/malformed-payload`.
    */
-  requiredScopes?(task: TaskDefinition): ScopeExpression[];
-  /** Artifact names a payload may not declare itself. */
+  requiredScopes?(task: TaskDefinition, options: Options): ScopeExpression[];
+  /** Artifact names a task may not declare itself. */
   readonly reservedArtifacts?: string[];
-  /**
-   * The feature reads the run's upload hashes (`ctx.artifacts.uploads()`). A run hashes its
-   * uploads only when an enabled feature says so: otherwise it is CPU spent for nothing.
-   */
-  readonly readsUploadHashes?: boolean;
   /**
    * JSON Schema of the feature's worker config section (`features.<name>`): an object schema
    * whose `properties` are its settings. The worker validates the section against it at
@@ -79,8 +96,16 @@ export interface Feature {
    * A feature whose config section does not turn it on should return undefined.
    */
   checkHost?(worker: WorkerIdentity, config: Record<string, unknown>): Promise<string | undefined>;
-  /** Fresh per-run state. */
-  forTask(ctx: TaskContext): TaskFeature;
+  /** Fresh per-run state, with the options the host mapped for this task. */
+  forTask(ctx: TaskContext, options: Options): TaskFeature;
+}
+
+/** A JSON Schema (draft-07) for a feature's per-task options, as ajv reads it. */
+export interface FeatureOptionsSchema {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  required?: string[];
+  [keyword: string]: unknown;
 }
 
 /** A JSON Schema (draft-07) for an object of settings, as ajv reads it. */
@@ -91,7 +116,10 @@ export interface FeatureConfigSchema {
   [keyword: string]: unknown;
 }
 
-/** Per-run hooks, all optional, called in pipeline order (link, created, started, stopped, killed). */
+/**
+ * Per-run hooks, all optional, called in pipeline order (link, created, started, stopped,
+ * killed), feature by feature in phase order (see FeaturePhase).
+ */
 export interface TaskFeature {
   /** Before the container is created: what to add to it. */
   link?(): Promise<ContainerAdditions | void>;
@@ -99,7 +127,10 @@ export interface TaskFeature {
   created?(container: Container): Promise<void>;
   /** The container is running. */
   started?(): Promise<void>;
-  /** The container exited (also after maxRunTime): collect what it left. Skipped when canceled. */
+  /**
+   * The task's process exited (also after maxRunTime): collect what it left, through
+   * `result.files`. Skipped when canceled or shut down.
+   */
   stopped?(result: RunResult): Promise<void>;
   /**
    * Always called, last, in reverse feature order, after the footer is written and the task

@@ -6,6 +6,7 @@ export type * from './artifacts.js';
 export type * from './feature.js';
 export { LABELS } from './labels.js';
 export { FileTaskLog } from './file-task-log.js';
+export { PathNotFoundError } from './path-not-found.js';
 export { scopeSatisfied, missingScopes, scopeInPool, formatScopeExpression, mayAssumeRoles, TaskScopes } from './scopes.js';
 export type { ScopeExpression, ScopeRequirement, TaskPool } from './scopes.js';
 export type * from './caches.js';

@@ -1,14 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
 
 /**
- * One append-only log per task run, kept in a file so its size never costs memory.
- *
- * Worker notices, image progress and container output all go in, in the order they happen;
- * the live log server, the backing log upload and the chain of trust read from it.
+ * One append-only log per task run. Worker notices, image progress and the task's output all go
+ * in, in the order they happen; the live log server, the backing log upload and the chain of
+ * trust read it back through createReader(). Where it is kept is the host's choice (the worker
+ * keeps it in a file, FileTaskLog, so its size never costs memory).
  */
 export interface TaskLog {
-  /** Absolute path of the file holding every byte written so far. */
-  readonly path: string;
   /** A worker notice: `[taskcluster 2026-01-02T03:04:05.678Z] text` on its own line. */
   info(text: string): void;
   /** An error, on a fresh line so log parsers see it at column 0: `[taskcluster:error] text`. */

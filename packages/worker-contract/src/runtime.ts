@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { TaskLog } from './log.js';
 import type { ScopeRequirement } from './scopes.js';
-import type { Credentials, DockerWorkerPayload, TaskDefinition } from './task.js';
+import type { Credentials, TaskDefinition } from './task.js';
 
 /** `payload.image` in every form the docker-worker v1 schema allows. */
 export type ImageSpec =
@@ -83,8 +83,22 @@ export interface ContainerSpec {
   name?: string;
 }
 
+/**
+ * The files a finished task left, read as tar streams: what artifact features collect. Any
+ * host provides it (a stopped container, a task's directory on disk), with these rules, which
+ * do not depend on the engine:
+ * - a missing path rejects with an error whose `code` is `ENOENT` (PathNotFoundError);
+ * - a regular file is one entry, named the file's base name;
+ * - a directory is an entry `<base name>/`, then every entry below it, named
+ *   `<base name>/<path below it>`; a symlink is a symlink entry, never followed.
+ * Entry names carry no leading `/` or `./`.
+ */
+export interface TaskFiles {
+  archive(path: string): Promise<Readable>;
+}
+
 /** A created container, attached before it starts so no output is lost. */
-export interface Container {
+export interface Container extends TaskFiles {
   readonly id: string;
   /** stdout and stderr, merged in the order the engine delivered them; ends when the container exits. */
   readonly output: Readable;
@@ -93,7 +107,7 @@ export interface Container {
   wait(): Promise<number>;
   /** Kill the container now (SIGKILL). No error when it has already stopped. */
   kill(): Promise<void>;
-  /** A tar stream of `path` in the (stopped) container. */
+  /** A tar stream of `path` in the (stopped) container, as TaskFiles says. */
   archive(path: string): Promise<Readable>;
   /** Remove the container and its anonymous volumes. No error when it is already gone. */
   remove(): Promise<void>;
@@ -110,12 +124,12 @@ export interface Runtime {
   /** Throws with a message saying what to do when the engine cannot be reached. */
   ping(): Promise<void>;
   /**
-   * The scopes the payload needs of this runtime (say, to pull with the worker's registry
-   * credentials). The worker checks them with every other scope before anything starts, so
-   * `ensureImage` never has to refuse a task for a missing scope. A payload the runtime cannot
-   * read at all (an image name it would refuse) may throw MalformedPayloadError instead.
+   * The scopes using this image needs (say, to pull with the worker's registry credentials).
+   * The worker checks them with every other scope before anything starts, so `ensureImage`
+   * never has to refuse a task for a missing scope. An image the runtime cannot read at all
+   * (a name it would refuse) may throw MalformedPayloadError instead.
    */
-  requiredScopes?(payload: DockerWorkerPayload, task: TaskDefinition): ScopeRequirement[];
+  requiredScopes?(image: ImageSpec, task: TaskDefinition): ScopeRequirement[];
   /** Make the image available locally (present, pulled or loaded) and return its id. */
   ensureImage(image: ImageSpec, ctx: ImageContext): Promise<ResolvedImage>;
   createContainer(spec: ContainerSpec): Promise<Container>;

@@ -1,5 +1,3 @@
-import type { DockerWorkerPayload } from '@docker-worker/schema';
-
 /** Taskcluster credentials; `certificate` is set for temporary credentials. */
 export interface Credentials {
   clientId: string;
@@ -46,5 +44,3 @@ export interface WorkerIdentity {
   instanceId?: string;
   region?: string;
 }
-
-export type { DockerWorkerPayload };

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerConfig } from '@docker-worker/schema';
-import { LABELS, type CacheManager, type Container, type Feature, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
+import { LABELS, type CacheManager, type Container, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
+import type { BoundFeature } from './run/feature-binding.js';
 import { ConfigError } from './config/config-error.js';
 import { featureSettings } from './config/feature-config.js';
 import type { WorkerLog } from './log/worker-log.js';
@@ -21,7 +22,8 @@ export interface WorkerOptions {
   /** With the worker's own credentials. */
   queue: QueueClient;
   runtime: Runtime;
-  features: readonly Feature[];
+  /** Every feature this worker offers, bound to docker-worker's payload (see bindFeature). */
+  features: readonly BoundFeature[];
   log: WorkerLog;
   /** Named caches kept between tasks; without one every cache mount starts empty. */
   caches?: CacheManager;
@@ -173,11 +175,11 @@ export class Worker {
    */
   async #checkFeatures(): Promise<void> {
     const { features, config } = this.#options;
-    const { settings, problems } = featureSettings(features, config.features);
+    const { settings, problems } = featureSettings(features.map((bound) => bound.feature), config.features);
     if (problems.length > 0) throw new ConfigError(`invalid worker config:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
     this.#runConfig = { ...config, features: settings.sections };
     const refusals: string[] = [];
-    for (const feature of features) {
+    for (const { feature } of features) {
       if (!feature.checkHost || settings.switchedOff.has(feature.name)) continue;
       const why = await feature.checkHost(this.identity, settings.sections[feature.name] ?? {});
       if (why) refusals.push(`feature ${feature.name}: ${why}`);

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Feature } from '@docker-worker/worker-contract';
 import { createCaches, createFeatures, createRuntime, startFeatureServices } from '../src/bin/compose.js';
 import { createMemoryLog } from '../src/log/worker-log.js';
+import { bindFeature } from '../src/run/feature-binding.js';
 import { Worker } from '../src/worker.js';
 import { Harness, TEST_IMAGE } from './harness.js';
 
@@ -31,7 +32,6 @@ describe('errors from a second copy of worker-contract (real engine, queue over 
     const other = await secondCopy(copyDir);
     const refuses: Feature = {
       name: 'refuses',
-      defaultEnabled: false,
       forTask: () => ({
         link: async () => {
           throw new other.MalformedPayloadError(['payload.features.refuses: this feature wants something the payload lacks']);
@@ -40,7 +40,6 @@ describe('errors from a second copy of worker-contract (real engine, queue over 
     };
     const fails: Feature = {
       name: 'fails',
-      defaultEnabled: false,
       forTask: () => ({
         link: async () => {
           throw new other.TaskFailedError('the feature blames the task');
@@ -54,7 +53,7 @@ describe('errors from a second copy of worker-contract (real engine, queue over 
       config,
       queue: h.client,
       runtime: createRuntime(config),
-      features: [...createFeatures(services), refuses, fails],
+      features: [...createFeatures(services), bindFeature(refuses, { defaultEnabled: false }), bindFeature(fails, { defaultEnabled: false })],
       caches: createCaches(config),
       log: createMemoryLog(),
     });

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
 import { validateConfig, type WorkerConfig } from '@docker-worker/schema';
-import type { CacheManager, Feature, RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
+import type { CacheManager, RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
+import type { BoundFeature } from '../src/run/feature-binding.js';
 import { slugid } from 'taskcluster-client';
 import { createCaches, createFeatures, createRuntime, startFeatureServices, type FeatureServices } from '../src/bin/compose.js';
 import { createMemoryLog } from '../src/log/worker-log.js';
@@ -113,7 +114,7 @@ export class Harness {
 
   async startWorker(
     overrides: Record<string, unknown> = {},
-    options: { maxTasks?: number; runtime?: Runtime; caches?: CacheManager; features?: (wired: Feature[]) => Feature[] } = {},
+    options: { maxTasks?: number; runtime?: Runtime; caches?: CacheManager; features?: (wired: BoundFeature[]) => BoundFeature[] } = {},
   ): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog>; services: FeatureServices }> {
     const log = createMemoryLog();
     const config = this.config(overrides);

@@ -61,8 +61,8 @@ function keyLocation(config: Record<string, unknown>): string | undefined {
  * lists the sha256 of every artifact uploaded in the run, the task definition and where it ran,
  * and `public/chain-of-trust.json.sig` is its detached ed25519 signature (64 raw bytes).
  *
- * Its `killed` hook must run after every other upload of the run, so the feature comes first in
- * the worker's feature list (killed hooks run in reverse order).
+ * Its `killed` hook must run after every other upload of the run: it is a `seal` feature, whose
+ * hooks the worker runs after every other feature's, whatever the order it lists them in.
  */
 class ChainOfTrustTask implements TaskFeature {
   #ctx: TaskContext;
@@ -95,9 +95,8 @@ class ChainOfTrustTask implements TaskFeature {
 
     if (artifacts.servesContentEncoding === false) {
       // Object artifacts are served as uploaded: the log goes as it is, so readers get text.
-      // The log is closed by now: the file is all of it, footer included.
-      const { size } = await stat(log.path);
-      await artifacts.upload({ name: CERTIFIED_LOG, contentType: CERTIFIED_LOG_CONTENT_TYPE, contentLength: size, source: () => log.createReader() });
+      // The log is closed by now: what it holds is all of it, footer included.
+      await artifacts.upload({ name: CERTIFIED_LOG, contentType: CERTIFIED_LOG_CONTENT_TYPE, contentLength: log.bytesWritten, source: () => log.createReader() });
     } else {
       const compressed = join(this.#ctx.workDir ?? tmpdir(), `certified-${randomBytes(6).toString('hex')}.log.gz`);
       try {
@@ -129,10 +128,9 @@ class ChainOfTrustTask implements TaskFeature {
 
 export const chainOfTrustFeature: Feature = {
   name: 'chainOfTrust',
-  defaultEnabled: false,
   reservedArtifacts: [CERTIFIED_LOG, CHAIN_OF_TRUST, CHAIN_OF_TRUST_SIGNATURE],
-  // chain-of-trust.json lists every artifact's sha256.
-  readsUploadHashes: true,
+  // After every other upload, which it lists with their sha256.
+  phase: 'seal',
   configSchema: chainOfTrustConfigSchema,
   /** With a key file configured, the worker starts only if it holds a usable ed25519 key. */
   async checkHost(_worker: WorkerIdentity, config: Record<string, unknown>): Promise<string | undefined> {

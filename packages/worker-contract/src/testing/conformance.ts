@@ -232,6 +232,18 @@ export function runtimeConformance(
       ]);
     }, timeout);
 
+    it('archive() of a directory holds it under its base name, then everything below it', async () => {
+      const { exitCode, container } = await run(['sh', '-c', 'mkdir -p /dwc/sub && echo one > /dwc/one.txt && echo two > /dwc/sub/two.txt']);
+      expect(exitCode).toBe(0);
+      const entries = readTar(await collect(await container.archive('/dwc')));
+      expect(entries.map((entry) => [entry.name, entry.type, entry.data.toString('utf8')]).sort()).toEqual([
+        ['dwc/', 'directory', ''],
+        ['dwc/one.txt', 'file', 'one\n'],
+        ['dwc/sub/', 'directory', ''],
+        ['dwc/sub/two.txt', 'file', 'two\n'],
+      ]);
+    }, timeout);
+
     it('archive() of a missing path rejects with code ENOENT', async () => {
       const { container } = await run(['true']);
       const error = await container.archive('/dw-conformance/no/such/path').then(

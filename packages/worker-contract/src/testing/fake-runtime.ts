@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { ImageError, InternalError, MalformedPayloadError } from '../outcome.js';
+import { PathNotFoundError } from '../path-not-found.js';
 import type { Container, ContainerSpec, ImageContext, ImageSpec, ListedContainer, ResolvedImage, Runtime } from '../runtime.js';
 import { fakeShell, type FakeOutputItem, type FakeRun, type FakeScript } from './fake-shell.js';
 import { buildTar } from './tar.js';
@@ -10,10 +11,9 @@ import { buildTar } from './tar.js';
 const KILLED = 137;
 
 /** Thrown by `archive()` for a path the container does not have; `code` matches the real runtime's. */
-export class FakePathNotFoundError extends Error {
-  readonly code = 'ENOENT';
-  constructor(readonly path: string) {
-    super(`Could not find the file ${path} in the container`);
+export class FakePathNotFoundError extends PathNotFoundError {
+  constructor(path: string) {
+    super(path, `Could not find the file ${path} in the container`);
     this.name = 'FakePathNotFoundError';
   }
 }

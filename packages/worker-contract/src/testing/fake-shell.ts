@@ -170,6 +170,8 @@ const BUILTINS: Record<string, Builtin> = {
   },
   true: () => 0,
   false: () => 1,
+  // A directory exists in the fake once a file lies under it: `mkdir` alone leaves nothing.
+  mkdir: () => 0,
 };
 
 /** Runs one `sh -c` script: simple commands joined by `;`, `&&`, `||`, with `>`, `>>`, `>&2`. */
@@ -226,7 +228,7 @@ function runScript(script: string, env: Record<string, string>, out: Recorder): 
  * The default FakeScript: interprets the few commands the conformance suite runs, so the same
  * tests work against FakeRuntime and against a real busybox image:
  *
- * - `sh -c '<script>'` with `echo [-n]`, `exit N`, `sleep N`, `true`, `false`, joined by `;`,
+ * - `sh -c '<script>'` with `echo [-n]`, `exit N`, `sleep N`, `true`, `false`, `mkdir`, joined by `;`,
  *   `&&`, `||`, with `$VAR`/`"$VAR"` from the spec's env and `>&2`, `> /file`, `>> /file`;
  *   any other command prints `sh: <name>: not found` and sets status 127, like busybox sh;
  * - `echo …`, `sleep N`, `true`, `false` executed directly;

@@ -6,11 +6,8 @@ import type { TaskLog } from '../log.js';
  * A TaskLog kept in memory, for tests that want to look at what a runtime or feature wrote
  * without a file. Notices are also kept apart (`infos`, `errors`, `warnings`) so a test can assert on them
  * directly. Memory grows with the log: fine for tests, which is why the worker uses FileTaskLog.
- *
- * `path` names no real file.
  */
 export class MemoryTaskLog implements TaskLog {
-  readonly path = '(memory)';
   readonly output: Writable;
   /** Every `info()` text, in order. */
   readonly infos: string[] = [];

@@ -7,13 +7,30 @@ import { LiveLogServer, bulkLogFeature, createLiveLogFeature } from '@docker-wor
 import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
 import { LocalQueue } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
-import type { CacheManager, Feature, Runtime } from '@docker-worker/worker-contract';
+import type { CacheManager, Runtime } from '@docker-worker/worker-contract';
 import { join } from 'node:path';
+import { bindFeature, type BoundFeature } from '../run/feature-binding.js';
 
-/** Every feature this worker offers, in hook order (killed hooks run in reverse). */
-export function createFeatures(services: FeatureServices): Feature[] {
-  // chainOfTrust first: its killed hook runs last, after every other upload it must list.
-  return [chainOfTrustFeature, createLiveLogFeature({ server: services.liveLog }), bulkLogFeature, allowPtraceFeature, artifactsFeature];
+/**
+ * Every feature this worker offers, in hook order (killed hooks run in reverse; the chain of
+ * trust, a seal feature, runs after them all), each bound to docker-worker's payload: the
+ * `payload.features` switch and default, and which payload fields become its options.
+ */
+export function createFeatures(services: FeatureServices): BoundFeature[] {
+  return [
+    bindFeature(createLiveLogFeature({ server: services.liveLog }), { defaultEnabled: true, options: (payload) => (payload.log === undefined ? {} : { name: payload.log }) }),
+    bindFeature(bulkLogFeature, { defaultEnabled: false }),
+    bindFeature(allowPtraceFeature, { defaultEnabled: false }),
+    bindFeature(artifactsFeature, {
+      defaultEnabled: true,
+      options: (payload) => ({
+        artifacts: payload.artifacts ?? {},
+        // A volume artifact cannot go where a cache is mounted.
+        mounts: Object.fromEntries(Object.entries(payload.cache ?? {}).map(([name, path]) => [path, `payload.cache["${name}"]`])),
+      }),
+    }),
+    bindFeature(chainOfTrustFeature, { defaultEnabled: false }),
+  ];
 }
 
 /** What features share across tasks: stopped at exit. */

@@ -3,11 +3,10 @@ import { featureSettings } from './feature-config.js';
 
 const withKey: Feature = {
   name: 'chainOfTrust',
-  defaultEnabled: false,
   configSchema: { type: 'object', properties: { ed25519SigningKeyLocation: { type: 'string', minLength: 1 }, port: { type: 'integer', default: 7 } } },
   forTask: () => ({}),
 };
-const plain: Feature = { name: 'bulkLog', defaultEnabled: false, forTask: () => ({}) };
+const plain: Feature = { name: 'bulkLog', forTask: () => ({}) };
 
 describe('featureSettings', () => {
   it('hands over each section validated, defaults filled and without enabled; notes what is switched off', () => {

@@ -1,4 +1,5 @@
-import type { DockerWorkerPayload, WorkerIdentity } from '@docker-worker/worker-contract';
+import type { DockerWorkerPayload } from '@docker-worker/schema';
+import type { WorkerIdentity } from '@docker-worker/worker-contract';
 
 /**
  * The container's environment. Precedence (later wins): what features add, then payload.env,

@@ -1,12 +1,11 @@
-import { TaskScopes, scopeInPool, type Feature, type ScopeExpression, type TaskDefinition } from '@docker-worker/worker-contract';
+import { TaskScopes, scopeInPool, type ScopeExpression, type TaskDefinition } from '@docker-worker/worker-contract';
+import { bindFeature, type BoundFeature } from './feature-binding.js';
 import { featureScopes, selectFeatures } from './features.js';
 
-const feature = (name: string, defaultEnabled: boolean, scopes: (task: TaskDefinition) => ScopeExpression[] = () => []): Feature => ({
-  name,
-  defaultEnabled,
-  requiredScopes: scopes,
-  forTask: () => ({}),
-});
+const feature = (name: string, defaultEnabled: boolean, scopes: (task: TaskDefinition) => ScopeExpression[] = () => []): BoundFeature =>
+  bindFeature({ name, requiredScopes: scopes, forTask: () => ({}) }, { defaultEnabled });
+/** Enabled for a task, with no options. */
+const on = (bound: BoundFeature) => ({ bound, options: {} });
 const task = { provisionerId: 'prov', workerType: 'wt', scopes: [] } as unknown as TaskDefinition;
 const ptrace = feature('allowPtrace', false, (t) => [scopeInPool('docker-worker:feature:allowPtrace', t)]);
 const available = [feature('localLiveLog', true), ptrace];
@@ -43,7 +42,7 @@ describe('selectFeatures', () => {
 
 describe('featureScopes', () => {
   it('one requirement per enabled feature with scopes, in the forms the feature accepts', () => {
-    const required = featureScopes([available[0]!, ptrace], task);
+    const required = featureScopes([on(available[0]!), on(ptrace)], task);
     expect(required).toEqual([{ for: 'payload.features.allowPtrace', scopes: scopeInPool('docker-worker:feature:allowPtrace', task) }]);
     expect(new TaskScopes(['docker-worker:feature:allowPtrace:prov/wt']).problems(required)).toEqual([]);
     expect(new TaskScopes(['docker-worker:feature:allowPtrace:prov/other']).problems(required)).toEqual([
@@ -53,6 +52,6 @@ describe('featureScopes', () => {
 
   it('joins several scopes of one feature', () => {
     const both = feature('two', false, () => ['a:1', 'a:2']);
-    expect(featureScopes([both], task)).toEqual([{ for: 'payload.features.two', scopes: { AllOf: ['a:1', 'a:2'] } }]);
+    expect(featureScopes([on(both)], task)).toEqual([{ for: 'payload.features.two', scopes: { AllOf: ['a:1', 'a:2'] } }]);
   });
 });

@@ -1,4 +1,5 @@
-import type { Feature, ScopeRequirement, TaskDefinition } from '@docker-worker/worker-contract';
+import type { ScopeRequirement, TaskDefinition } from '@docker-worker/worker-contract';
+import type { BoundFeature, EnabledFeature } from './feature-binding.js';
 
 /**
  * Features of the original whose services no longer exist. A payload asking for
@@ -29,11 +30,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * trusts its types.
  */
 export function selectFeatures(
-  available: readonly Feature[],
+  available: readonly BoundFeature[],
   payload: Readonly<Record<string, unknown>>,
   /** Features the operator switched off (`features.<name>.enabled: false` in the worker config). */
   switchedOff: ReadonlySet<string> = new Set(),
-): { enabled: Feature[]; problems: string[] } {
+): { enabled: BoundFeature[]; problems: string[] } {
   const requested = isPlainObject(payload.features) ? payload.features : {};
   const problems: string[] = [];
   const known = new Set(available.map((f) => f.name));
@@ -46,7 +47,7 @@ export function selectFeatures(
     if (name in RETIRED_FEATURES) problems.push(`payload.features.${name} is retired and cannot be used: ${RETIRED_FEATURES[name]}`);
     else problems.push(`payload.features.${name} is not a feature this worker offers (it offers: ${[...known].sort().join(', ')})`);
   }
-  const wanted = (feature: Feature) => (typeof requested[feature.name] === 'boolean' ? requested[feature.name] === true : feature.defaultEnabled);
+  const wanted = (feature: BoundFeature) => (typeof requested[feature.name] === 'boolean' ? requested[feature.name] === true : feature.defaultEnabled);
   const enabled = available.filter((f) => !switchedOff.has(f.name) && wanted(f));
   if ('encryptedEnv' in payload) problems.push('payload.encryptedEnv is retired: OpenPGP-encrypted environment variables were removed in 2019; use Taskcluster secrets.');
   if ('graphs' in payload) problems.push('payload.graphs is retired: the task-graph scheduler it extended was retired in 2017.');
@@ -54,10 +55,10 @@ export function selectFeatures(
 }
 
 /** The scopes the enabled features need, one requirement per feature. */
-export function featureScopes(enabled: readonly Feature[], task: TaskDefinition): ScopeRequirement[] {
-  return enabled.flatMap((feature) => {
-    const scopes = feature.requiredScopes?.(task) ?? [];
+export function featureScopes(enabled: readonly EnabledFeature[], task: TaskDefinition): ScopeRequirement[] {
+  return enabled.flatMap(({ bound, options }) => {
+    const scopes = bound.feature.requiredScopes?.(task, options) ?? [];
     if (scopes.length === 0) return [];
-    return [{ for: `payload.features.${feature.name}`, scopes: scopes.length === 1 ? scopes[0]! : { AllOf: scopes } }];
+    return [{ for: `payload.features.${bound.name}`, scopes: scopes.length === 1 ? scopes[0]! : { AllOf: scopes } }];
   });
 }

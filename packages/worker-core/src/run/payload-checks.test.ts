@@ -1,4 +1,4 @@
-import type { DockerWorkerPayload } from '@docker-worker/worker-contract';
+import type { DockerWorkerPayload } from '@docker-worker/schema';
 import { MAX_EXEC_STRING_BYTES, MAX_EXEC_TOTAL_BYTES } from './exec-limits.js';
 import { payloadValueProblems } from './payload-checks.js';
 

@@ -1,4 +1,4 @@
-import type { DockerWorkerPayload } from '@docker-worker/worker-contract';
+import type { DockerWorkerPayload } from '@docker-worker/schema';
 import { execProblems } from './exec-limits.js';
 import { fieldProblems } from './payload-fields.js';
 import { pathProblems } from './payload-paths.js';

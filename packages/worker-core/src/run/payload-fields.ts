@@ -1,5 +1,5 @@
 import { TASK_ID_PATTERN } from '@docker-worker/schema';
-import type { DockerWorkerPayload } from '@docker-worker/worker-contract';
+import type { DockerWorkerPayload } from '@docker-worker/schema';
 import { fieldPath } from './field-path.js';
 
 const TASK_ID = new RegExp(TASK_ID_PATTERN);

@@ -1,4 +1,4 @@
-import type { DockerWorkerPayload } from '@docker-worker/worker-contract';
+import type { DockerWorkerPayload } from '@docker-worker/schema';
 import { fieldPath } from './field-path.js';
 
 /** `.` and `..` as whole path segments. */

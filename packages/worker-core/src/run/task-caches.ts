@@ -1,4 +1,5 @@
-import type { Bind, CacheInstance, CacheManager, DockerWorkerPayload, TaskLog } from '@docker-worker/worker-contract';
+import type { DockerWorkerPayload } from '@docker-worker/schema';
+import type { Bind, CacheInstance, CacheManager, TaskLog } from '@docker-worker/worker-contract';
 
 /** The cache instances one run holds, from acquisition to release. */
 export class TaskCaches {

@@ -1,4 +1,5 @@
-import { scopeInPool, type DockerWorkerPayload, type ScopeRequirement, type TaskDefinition } from '@docker-worker/worker-contract';
+import type { DockerWorkerPayload } from '@docker-worker/schema';
+import { scopeInPool, type ScopeRequirement, type TaskDefinition } from '@docker-worker/worker-contract';
 
 /** What this worker offers, from its config: the limits a payload's requests are held to. */
 export interface HostOffer {

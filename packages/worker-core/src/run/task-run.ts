@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { WorkerConfig } from '@docker-worker/schema';
+import type { DockerWorkerPayload, WorkerConfig } from '@docker-worker/schema';
 import {
   FileTaskLog,
   LABELS,
@@ -13,8 +13,6 @@ import {
   type CacheManager,
   type Container,
   type ContainerAdditions,
-  type DockerWorkerPayload,
-  type Feature,
   type Resolution,
   type RunOutcome,
   type Runtime,
@@ -28,6 +26,7 @@ import type { WorkerLog } from '../log/worker-log.js';
 import type { QueueClient, RunQueue } from '../queue/queue-client.js';
 import type { TaskClaim } from '../queue/types.js';
 import { containerEnv } from './container-env.js';
+import { inPhaseOrder, type BoundFeature, type EnabledFeature } from './feature-binding.js';
 import { writeFooter, writeHeader } from './header.js';
 import { HeldClaim } from './held-claim.js';
 import { resolveRun, type ResolveResult } from './resolve-run.js';
@@ -44,7 +43,8 @@ export interface TaskRunOptions {
   claim: TaskClaim;
   queue: QueueClient;
   runtime: Runtime;
-  features: readonly Feature[];
+  /** Every feature the worker offers, bound to the payload (see bindFeature). */
+  features: readonly BoundFeature[];
   config: WorkerConfig;
   worker: WorkerIdentity;
   log: WorkerLog;
@@ -117,8 +117,10 @@ export class TaskRun {
   #purgeCaches = false;
   /** One publisher for the whole run: it bounds the run's concurrent uploads and lists them all. */
   #publisher: QueueArtifactPublisher | undefined;
-  /** Whether an enabled feature reads the uploads' hashes (the chain of trust). */
+  /** Whether a seal feature is on: it reads the uploads' hashes (the chain of trust). */
   #hashUploads = false;
+  /** The hooks of the run's seal features: their killed hooks run last. */
+  #sealed = new Set<TaskFeature>();
   /** The run's work directory (removed at the end), where features spool files. */
   #dir: string | undefined;
   /** Every feature context handed out, so the resolved image can be added to them. */
@@ -190,8 +192,7 @@ export class TaskRun {
           allowDisableSeccomp: config.dockerConfig.allowDisableSeccomp,
           switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
         });
-        this.#hashUploads = features.some((feature) => feature.readsUploadHashes === true);
-        taskFeatures = features.map((feature) => feature.forTask(this.#featureContext(feature, payload, taskLog, runQueue)));
+        taskFeatures = this.#startFeatures(features, taskLog, runQueue);
         execution = await this.#execute(payload, taskFeatures, taskLog);
       } catch (err) {
         // An invalid payload still gets its log uploaded: it is where the author reads why.
@@ -331,10 +332,20 @@ export class TaskRun {
    */
   #featuresForInvalidPayload(taskLog: TaskLog, runQueue: RunQueue): TaskFeature[] {
     const raw = this.#claim.task.payload ?? {};
-    const payload = { ...raw, log: typeof raw.log === 'string' ? raw.log : undefined } as DockerWorkerPayload;
-    return this.#options.features
-      .filter((feature) => feature.defaultEnabled)
-      .map((feature) => feature.forTask(this.#featureContext(feature, payload, taskLog, runQueue)));
+    const payload = { ...raw, log: typeof raw.log === 'string' ? raw.log : undefined, artifacts: {}, cache: {} } as unknown as DockerWorkerPayload;
+    const features = this.#options.features.filter((bound) => bound.defaultEnabled).map((bound) => ({ bound, options: bound.options(payload) }));
+    return this.#startFeatures(features, taskLog, runQueue);
+  }
+
+  /** Each enabled feature's hooks for this run, in phase order. */
+  #startFeatures(features: readonly EnabledFeature[], taskLog: TaskLog, runQueue: RunQueue): TaskFeature[] {
+    const ordered = inPhaseOrder(features);
+    this.#hashUploads = ordered.some(({ bound }) => bound.feature.phase === 'seal');
+    return ordered.map(({ bound, options }) => {
+      const hooks = bound.feature.forTask(this.#featureContext(bound, taskLog, runQueue), options) as TaskFeature;
+      if (bound.feature.phase === 'seal') this.#sealed.add(hooks);
+      return hooks;
+    });
   }
 
   #publisherFor(runQueue: RunQueue): QueueArtifactPublisher {
@@ -349,14 +360,13 @@ export class TaskRun {
     return this.#publisher;
   }
 
-  #featureContext(feature: Feature, payload: DockerWorkerPayload, taskLog: TaskLog, runQueue: RunQueue): TaskContext {
+  #featureContext(feature: BoundFeature, taskLog: TaskLog, runQueue: RunQueue): TaskContext {
     const { config, worker } = this.#options;
     const claim = this.#claim;
     const ctx: TaskContext = {
       taskId: this.taskId,
       runId: this.runId,
       task: claim.task,
-      payload,
       worker,
       log: taskLog,
       artifacts: this.#publisherFor(runQueue),
@@ -450,7 +460,7 @@ export class TaskRun {
     if (copyFailure !== undefined) throw copyFailure;
 
     this.#purgeCaches = payload.onExitStatus?.purgeCaches?.includes(exitCode) ?? false;
-    const result = { exitCode, timedOut: this.#timedOut, durationMs: Date.now() - startedAt };
+    const result = { exitCode, timedOut: this.#timedOut, durationMs: Date.now() - startedAt, files: container };
     // Every feature collects what it needs, even after another one failed; the first failure
     // decides the run.
     let failure: { error: unknown } | undefined;
@@ -498,13 +508,15 @@ export class TaskRun {
   }
 
   /**
-   * `killed` hooks run in reverse order, each whatever the others did. A failure there (a log
-   * upload) makes a completed or failed run an exception: its results are incomplete. An
-   * exception already decided stands, as the root cause.
+   * `killed` hooks run in reverse order, seal features' last, each whatever the others did. A
+   * failure there (a log upload) makes a completed or failed run an exception: its results are
+   * incomplete. An exception already decided stands, as the root cause.
    */
   async #killed(taskFeatures: TaskFeature[], outcome: RunOutcome): Promise<RunOutcome> {
     let final = outcome;
-    for (const feature of [...taskFeatures].reverse()) {
+    const sealed = (feature: TaskFeature) => this.#sealed.has(feature);
+    const order = [...taskFeatures.filter((f) => !sealed(f)).reverse(), ...taskFeatures.filter(sealed)];
+    for (const feature of order) {
       try {
         await feature.killed?.(outcome);
       } catch (err) {

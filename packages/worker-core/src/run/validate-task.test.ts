@@ -1,13 +1,9 @@
-import { InternalError, MalformedPayloadError, scopeInPool, type Feature, type TaskDefinition } from '@docker-worker/worker-contract';
+import { InternalError, MalformedPayloadError, scopeInPool, type TaskDefinition } from '@docker-worker/worker-contract';
+import { bindFeature } from './feature-binding.js';
 import { payloadWarnings, validateTask, type ValidationHost } from './validate-task.js';
 
-const ptrace: Feature = {
-  name: 'allowPtrace',
-  defaultEnabled: false,
-  requiredScopes: (task) => [scopeInPool('docker-worker:feature:allowPtrace', task)],
-  forTask: () => ({}),
-};
-const log: Feature = { name: 'localLiveLog', defaultEnabled: true, reservedArtifacts: ['public/logs/live.log'], forTask: () => ({}) };
+const ptrace = bindFeature({ name: 'allowPtrace', requiredScopes: (task) => [scopeInPool('docker-worker:feature:allowPtrace', task)], forTask: () => ({}) }, { defaultEnabled: false });
+const log = bindFeature({ name: 'localLiveLog', reservedArtifacts: ['public/logs/live.log'], forTask: () => ({}) }, { defaultEnabled: true });
 const features = [log, ptrace];
 
 function task(payload: unknown, scopes: string[] = []): TaskDefinition {
@@ -45,7 +41,7 @@ describe('validateTask', () => {
     const calls: string[][] = [];
     const host = { allowPrivileged: false, expandScopes: roles(calls) };
     const payload = { image: 'x', maxRunTime: 1, features: { allowPtrace: true }, cache: { 'ci-build': '/c' } };
-    await expect(validateTask(task(payload, ['assume:project:ci']), features, host)).resolves.toMatchObject({ features: [log, ptrace] });
+    await expect(validateTask(task(payload, ['assume:project:ci']), features, host)).resolves.toMatchObject({ features: [{ bound: log }, { bound: ptrace }] });
     expect(calls).toEqual([['assume:project:ci']]);
     await validateTask(task(payload, ['docker-worker:feature:allowPtrace:prov/wt', 'docker-worker:cache:ci-build']), features, host);
     // A task whose scopes assume no role is refused without asking.
@@ -66,8 +62,8 @@ describe('validateTask', () => {
 
   it('checks the runtime\'s requirements with the rest, and takes its refusal of the payload as problems', async () => {
     const runtime: ValidationHost['runtime'] = {
-      requiredScopes: (payload) => {
-        if (payload.image === 'bad name') throw new MalformedPayloadError(['payload.image: "bad name" is not an image name']);
+      requiredScopes: (image) => {
+        if (image === 'bad name') throw new MalformedPayloadError(['payload.image: "bad name" is not an image name']);
         return [{ for: 'payload.image', scopes: 'docker-worker:image:app:1', because: 'pulls use the worker\'s registry credentials' }];
       },
     };
@@ -100,10 +96,10 @@ describe('retired features and unknown top-level keys', () => {
   });
 
   it('a feature this worker offers beyond the published ones is accepted, and must still be a boolean', async () => {
-    const extra: Feature = { name: 'extraFeature', defaultEnabled: false, forTask: () => ({}) };
+    const extra = bindFeature({ name: 'extraFeature', forTask: () => ({}) }, { defaultEnabled: false });
     const offered = [...features, extra];
     const result = await validateTask(task({ image: 'x', maxRunTime: 1, features: { extraFeature: true } }), offered, { allowPrivileged: false });
-    expect(result.features.map((f) => f.name)).toContain('extraFeature');
+    expect(result.features.map((f) => f.bound.name)).toContain('extraFeature');
     await expect(validateTask(task({ image: 'x', maxRunTime: 1, features: { extraFeature: 'yes' } }), offered, { allowPrivileged: false })).rejects.toMatchObject({
       problems: ['payload.features.extraFeature must be a boolean (true or false) (got "yes")'],
     });

@@ -1,12 +1,6 @@
-import { payloadSchema, unknownPayloadKeys, validatePayload, type SchemaProblem } from '@docker-worker/schema';
-import {
-  MalformedPayloadError,
-  type DockerWorkerPayload,
-  type Feature,
-  type Runtime,
-  type ScopeRequirement,
-  type TaskDefinition,
-} from '@docker-worker/worker-contract';
+import { payloadSchema, unknownPayloadKeys, validateFeatureOptions, validatePayload, type DockerWorkerPayload, type SchemaProblem } from '@docker-worker/schema';
+import { InternalError, MalformedPayloadError, type ImageSpec, type Runtime, type ScopeRequirement, type TaskDefinition } from '@docker-worker/worker-contract';
+import type { BoundFeature, EnabledFeature } from './feature-binding.js';
 import { RETIRED_PAYLOAD_KEYS, featureScopes, selectFeatures } from './features.js';
 import { fieldPath } from './field-path.js';
 import { payloadValueProblems } from './payload-checks.js';
@@ -39,9 +33,9 @@ export function payloadWarnings(payload: unknown): string[] {
  */
 export async function validateTask(
   task: TaskDefinition,
-  available: readonly Feature[],
+  available: readonly BoundFeature[],
   host: ValidationHost,
-): Promise<{ payload: DockerWorkerPayload; features: Feature[] }> {
+): Promise<{ payload: DockerWorkerPayload; features: EnabledFeature[] }> {
   const schema = validatePayload(task.payload);
   const raw: unknown = task.payload;
   const readable = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
@@ -52,14 +46,28 @@ export async function validateTask(
   const payload = task.payload as DockerWorkerPayload;
   problems.push(...requestProblems(payload, task, host));
   problems.push(...payloadValueProblems(payload));
-  const reserved = new Set(enabled.flatMap((f) => f.reservedArtifacts ?? []));
+  const features = enabled.map((bound) => ({ bound, options: featureOptions(bound, payload) }));
+  const reserved = new Set(enabled.flatMap((f) => f.feature.reservedArtifacts ?? []));
   for (const name of Object.keys(payload.artifacts ?? {})) {
     if (reserved.has(name)) problems.push(`payload.artifacts["${name}"] uses a name the worker reserves for its own artifacts`);
   }
-  const required = [...requestScopes(payload, task), ...featureScopes(enabled, task), ...runtimeScopes(host.runtime, payload, task, problems)];
+  const required = [...requestScopes(payload, task), ...featureScopes(features, task), ...runtimeScopes(host.runtime, payload, task, problems)];
   problems.push(...(await scopeProblems(task, required, host.expandScopes)));
   if (problems.length > 0) throw new MalformedPayloadError(problems);
-  return { payload, features: enabled };
+  return { payload, features };
+}
+
+/**
+ * The options the binding maps from a valid payload, checked against the feature's schema: a
+ * mismatch is this worker's bug (the payload was valid), so it is an internal error.
+ */
+function featureOptions(bound: BoundFeature, payload: DockerWorkerPayload): unknown {
+  const options = bound.options(payload);
+  const schema = bound.feature.optionsSchema;
+  if (!schema) return options;
+  const checked = validateFeatureOptions(bound.name, schema, options);
+  if (!checked.ok) throw new InternalError(`the worker mapped the payload onto options feature ${bound.name} refuses: ${checked.problems.map((p) => p.message).join('; ')}`);
+  return options;
 }
 
 /**
@@ -69,7 +77,7 @@ export async function validateTask(
  * schema's "not a known key" for a feature name is left out, and the boolean check it could
  * not make for such a name is made here.
  */
-function withoutFeatureNames(problems: SchemaProblem[], available: readonly Feature[], payload: Record<string, unknown>): SchemaProblem[] {
+function withoutFeatureNames(problems: SchemaProblem[], available: readonly BoundFeature[], payload: Record<string, unknown>): SchemaProblem[] {
   const features = payload.features;
   if (typeof features !== 'object' || features === null || Array.isArray(features)) return problems;
   const listed = new Set(Object.keys(payloadSchema.properties.features.properties));
@@ -89,14 +97,14 @@ function withoutFeatureNames(problems: SchemaProblem[], available: readonly Feat
  * Schema problems, less those about feature names only (see withoutFeatureNames): none left
  * means the payload is valid but for them.
  */
-function schemaProblems(schema: ReturnType<typeof validatePayload>, available: readonly Feature[], payload: Record<string, unknown>): SchemaProblem[] {
+function schemaProblems(schema: ReturnType<typeof validatePayload>, available: readonly BoundFeature[], payload: Record<string, unknown>): SchemaProblem[] {
   return schema.ok ? withoutFeatureNames([], available, payload) : withoutFeatureNames(schema.problems, available, payload);
 }
 
 /** The runtime's requirements; a payload it cannot read adds its problems instead. */
 function runtimeScopes(runtime: ValidationHost['runtime'], payload: DockerWorkerPayload, task: TaskDefinition, problems: string[]): ScopeRequirement[] {
   try {
-    return runtime?.requiredScopes?.(payload, task) ?? [];
+    return runtime?.requiredScopes?.(payload.image as ImageSpec, task) ?? [];
   } catch (err) {
     if (!(err instanceof MalformedPayloadError)) throw err;
     problems.push(...err.problems);

@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DockerRuntime } from '@docker-worker/docker-runtime';
 import type { Container, ContainerSpec, Feature, Runtime } from '@docker-worker/worker-contract';
+import { bindFeature, type BoundFeature } from '../../src/run/feature-binding.js';
 import { Harness, TEST_IMAGE } from '../harness.js';
 
 /** The real runtime, whose containers refuse the first `killFailures` kills and every removal while `refuseRemoval`. */
@@ -47,15 +48,15 @@ class FlakyRuntime {
   }
 }
 
-function hookFeature(name: string, hooks: { stopped?: () => void; killed?: () => void }): Feature {
-  return {
+function hookFeature(name: string, hooks: { stopped?: () => void; killed?: () => void }): BoundFeature {
+  const feature: Feature = {
     name,
-    defaultEnabled: true,
     forTask: () => ({
       stopped: async () => hooks.stopped?.(),
       killed: async () => hooks.killed?.(),
     }),
   };
+  return bindFeature(feature, { defaultEnabled: true });
 }
 
 describe('teardown, step by step', () => {
@@ -69,7 +70,7 @@ describe('teardown, step by step', () => {
 
   it('a throwing stopped or killed hook skips no other feature’s hooks, and the first failure decides', async () => {
     const calls: string[] = [];
-    const features = (wired: Feature[]) => [
+    const features = (wired: BoundFeature[]) => [
       ...wired,
       hookFeature('failsStopped', {
         stopped: () => {
