@@ -2,8 +2,9 @@
  * The deploy variables: every value `dw-deploy configure` asks for and `deploy/deploy.json` holds.
  *
  * Each variable has a dotted key (its path in deploy.json and its `{{key}}` name in the
- * templates), a JSON Schema for its value, and a description that the prompt and the README
- * show. All values are scalars, so a `--set key=value` can give any of them.
+ * templates), a JSON Schema for its value, and a description that the prompt and the variables
+ * table of docs/deployment.md show. All values are scalars, so a `--set key=value` can give any
+ * of them.
  */
 
 /** Taskcluster's pattern for provisionerId (mirrors the worker config schema). */

@@ -383,7 +383,7 @@ function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
       // The worker reads the output through attach and keeps it in the task log; the engine's
       // default json-file driver would write a second, JSON-wrapped copy of every byte to this
       // machine's disk (as generic-worker's d2g avoids with --log-driver=none). Measured on the
-      // 200 MB log benchmark: README, Benchmarks.
+      // 200 MB log benchmark: docs/benchmarks.md.
       LogConfig: { Type: 'none', Config: {} },
     },
   };

@@ -60,7 +60,8 @@ export const artifactsOptionsSchema: FeatureOptionsSchema = {
  * directory is read out of the stopped container and uploaded, all declared artifacts at once.
  * Missing or wrong-kind paths become error artifacts and leave the outcome alone; an upload that
  * still fails after the publisher's retries makes the run `exception/internal-error`, since the
- * task did nothing wrong (the original failed the task here, §8.1 #7).
+ * task did nothing wrong (the original docker-worker failed the task here, blaming it for an
+ * infrastructure fault).
  *
  * A `volume` artifact is a host directory mounted at its path (made in `link`), read straight
  * from the host. Being on the host already, it is also published on a worker shutdown, in

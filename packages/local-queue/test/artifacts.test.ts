@@ -1,4 +1,4 @@
-// Artifacts over HTTP (§1.7–1.9, §2): every storage type, uploads through putUrls and the
+// Artifacts over HTTP, queue and object service: every storage type, uploads through putUrls and the
 // object service, downloads through the 303 Location, names with slashes, and the
 // idempotency and conflict rules.
 

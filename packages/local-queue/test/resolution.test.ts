@@ -1,4 +1,4 @@
-// Resolution semantics (§1.4–1.6): idempotent repeats, conflicts, reportException retries,
+// Resolution semantics: idempotent repeats, conflicts, reportException retries,
 // cancelTask, claim expiry and deadlines.
 
 import { createAndClaim, createTask, rejection, startHarness, TASK_QUEUE_ID, WORKER, waitFor, type Harness } from './helpers.js';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-/** Reasons an `error` artifact may carry (taskcluster-protocol §1.7). */
+/** Reasons an `error` artifact may carry: the queue's createArtifact accepts these and no others. */
 export type ArtifactErrorReason =
   | 'file-missing-on-worker'
   | 'invalid-resource-on-worker'

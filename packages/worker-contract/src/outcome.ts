@@ -6,7 +6,7 @@
  * `exception/internal-error` (a bug or an infrastructure failure, never the task's fault).
  */
 
-/** The reasons a worker may send with reportException (taskcluster-protocol §1.6). */
+/** The reasons a worker may send with reportException (the queue refuses any other). */
 export type ExceptionReason =
   | 'worker-shutdown'
   | 'malformed-payload'
@@ -83,7 +83,7 @@ export class TaskFailedError extends TaskError {
   readonly outcome: RunOutcome = { state: 'failed' };
 }
 
-/** The image could not be found, pulled or loaded. Resolved `failed` (DESIGN outcome table). */
+/** The image could not be found, pulled or loaded. Resolved `failed` (the outcome table in docs/architecture.md). */
 export class ImageError extends TaskFailedError {}
 
 /** Infrastructure broke after retries (Docker, disk, uploads). */

@@ -9,9 +9,9 @@ export class SigningKeyError extends Error {
   }
 }
 
-/** DER prefix of a PKCS#8 ed25519 private key around its 32-byte seed (RFC 8410 §7). */
+/** DER prefix of a PKCS#8 ed25519 private key around its 32-byte seed (RFC 8410, section 7). */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-/** DER prefix of an SPKI ed25519 public key around its 32 raw bytes (RFC 8410 §4). */
+/** DER prefix of an SPKI ed25519 public key around its 32 raw bytes (RFC 8410, section 4). */
 const SPKI_ED25519_PREFIX_LENGTH = 12;
 
 /** The raw 32 bytes of an ed25519 public key (of a private key: its public key's). */

@@ -1,4 +1,4 @@
-// Queue artifact routes (§1.7–1.9): creating and finishing artifacts, reading them (303
+// Queue artifact routes: creating and finishing artifacts, reading them (303
 // redirect or content form, following links), listing them and their metadata.
 
 import tc from 'taskcluster-client';

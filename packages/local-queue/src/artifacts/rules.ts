@@ -1,4 +1,4 @@
-// createArtifact's rules for a name that already exists in the run (§1.7): repeating the
+// createArtifact's rules for a name that already exists in the run: repeating the
 // same artifact is fine (expires may be extended), a reference may be replaced by another
 // reference or by a link, and anything else is a conflict.
 

@@ -1,4 +1,5 @@
-// Artifact records and the createArtifact request forms (§1.7).
+// Artifact records and the createArtifact request forms (`s3`, `object`, `reference`, `link`,
+// `error`), as the queue's createArtifact takes them.
 
 export type StorageType = 's3' | 'object' | 'reference' | 'link' | 'error';
 

@@ -1,4 +1,4 @@
-// Verification of temporary-credential certificates (§3.2), as the auth service does it:
+// Verification of temporary-credential certificates, as the auth service does it:
 // the certificate travels in the Hawk `ext`, is signed by its issuer's access token, and the
 // temporary access token is derived from the issuer's token and the certificate's seed.
 

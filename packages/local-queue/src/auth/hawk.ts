@@ -1,4 +1,4 @@
-// Request authentication (§3): a Hawk Authorization header or a `?bewit=` signed URL,
+// Request authentication, as Taskcluster services do it: a Hawk Authorization header or a `?bewit=` signed URL,
 // with permanent credentials or temporary ones (certificate in `ext`), optionally narrowed by
 // `authorizedScopes`. Requests without either are anonymous and get the anonymous scopes.
 

@@ -1,4 +1,4 @@
-// Object service routes (§2): createUpload, finishUpload, startDownload, object metadata
+// Object service routes: createUpload, finishUpload, startDownload, object metadata
 // and the simple download redirect.
 
 import type { ServiceContext } from '../context.js';

@@ -1,4 +1,4 @@
-// The object service's state (§2): uploads locked in to a projectId/uploadId/expires,
+// The object service's state: uploads locked in to a projectId/uploadId/expires,
 // negotiated upload methods, stored data with its hashes, and finished (immutable) objects.
 
 import { Buffer } from 'node:buffer';

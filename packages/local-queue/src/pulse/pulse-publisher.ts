@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { EXCHANGE_PREFIX, type PulseMessage } from '../queue/events.js';
 
-/** The queue's exchanges this embedded queue publishes (taskcluster-protocol §4.1). */
+/** The queue's exchanges this embedded queue publishes (the queue's Pulse exchange reference). */
 export const QUEUE_EXCHANGES = [
   'task-defined',
   'task-pending',

@@ -1,4 +1,4 @@
-// Pulse-shaped messages (§4.1, §4.2). They are emitted on LocalQueue.events as 'message'
+// Pulse-shaped messages: the queue's exchanges, routing keys and message bodies. They are emitted on LocalQueue.events as 'message'
 // so tests can assert on them and a later publisher can forward them to RabbitMQ unchanged.
 
 import type { TaskDefinition, TaskStatus } from './types.js';

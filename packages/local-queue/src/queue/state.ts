@@ -1,4 +1,4 @@
-// The queue's task state machine (§1.2–1.6, §6.2): tasks, their runs and the transitions
+// The queue's task state machine: tasks, their runs and the transitions
 // pending → running → completed/failed/exception, with retries, claim expiry, deadlines
 // and dependencies. Every change is published as a Pulse-shaped message.
 //
@@ -361,7 +361,7 @@ export class QueueState {
     return record;
   }
 
-  /** Whether artifacts may still be created for this run (§1.7: running, or exception < 25 min ago). */
+  /** Whether artifacts may still be created for this run (the queue's rule: it is running, or was resolved exception less than 25 minutes ago). */
   acceptsArtifacts(record: TaskRecord, run: RunStatus, now: number = Date.now()): boolean {
     if (run.state === 'running') return true;
     return run.state === 'exception' && run.resolved !== undefined && now - Date.parse(run.resolved) <= 25 * 60 * 1000;

@@ -1,4 +1,4 @@
-// Per-task temporary credentials handed out with each claim and reclaim (§3.3), made the way
+// Per-task temporary credentials handed out with each claim and reclaim, made the way
 // services/queue/src/task-creds.js makes them: named temporary credentials issued by the
 // queue's own (root) client, expiring at takenUntil.
 

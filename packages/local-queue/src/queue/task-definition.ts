@@ -1,4 +1,4 @@
-// createTask's normalisation and checks (§1.1, §6.2): defaults, the two ways of naming the
+// createTask's normalisation and checks: defaults, the two ways of naming the
 // task queue, and the time rules on created/deadline/expires.
 
 import { InputError } from '../errors.js';

@@ -1,4 +1,4 @@
-// Shapes of the queue's task definitions and task-status structure (§1.10).
+// Shapes of the queue's task definitions and task-status structure, as the queue's API returns them.
 
 export type TaskState = 'unscheduled' | 'pending' | 'running' | 'completed' | 'failed' | 'exception';
 export type RunState = 'pending' | 'running' | 'completed' | 'failed' | 'exception';

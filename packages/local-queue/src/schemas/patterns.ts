@@ -1,4 +1,5 @@
-// Identifier patterns shared by the request schemas and route-parameter checks (§0).
+// Identifier patterns shared by the request schemas and route-parameter checks, as the queue's API
+// reference defines them.
 
 export const SLUGID_PATTERN = '^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$';
 export const IDENTIFIER_PATTERN = '^([a-zA-Z0-9-_]*)$';

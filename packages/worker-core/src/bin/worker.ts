@@ -3,7 +3,7 @@
  * The `worker` bin. Before loading anything else, it keeps V8's young generation at its
  * initial size (1 MB semi-spaces) instead of letting it grow to 16 MB × 2 under the allocation
  * rate of streaming a log or an artifact: the worker's short-lived buffers then die in small,
- * frequent scavenges. Measured (README, Benchmarks): 30-40 MB off the worker's peak RSS, no
+ * frequent scavenges. Measured (docs/benchmarks.md): 30-40 MB off the worker's peak RSS, no
  * loss of speed.
  *
  * Set here, at run time, because the worker is started as `node .../worker.js` (systemd,

@@ -14,7 +14,10 @@ export interface PulseCancelListenerOptions {
   log: WorkerLog;
   /** A run this worker may hold was canceled. */
   onCanceled: (taskId: string, runId: number) => void;
-  /** The connection came back: messages may have been lost meanwhile (taskcluster-protocol §4.3). */
+  /**
+   * The connection came back: messages may have been lost meanwhile (Pulse keeps nothing for
+   * a queue that was gone), so the runs must be checked with the queue.
+   */
   onReconnected?: () => void;
 }
 
@@ -93,7 +96,8 @@ export class PulseCancelListener {
 
   async #setup(model: amqp.ChannelModel): Promise<void> {
     const channel = await model.createChannel();
-    // A fresh name per connection: auto-delete is not immediate (taskcluster-protocol §4.4).
+    // A fresh name per connection: a broker deletes an auto-delete queue some time
+    // after its last consumer leaves, not at once, so the old name may still be taken.
     const name = `queue/${userOf(this.#options.pulse)}/docker-worker/${this.#options.identity.workerId}/${randomUUID()}`;
     await channel.assertQueue(name, { exclusive: true, autoDelete: true, durable: false });
     await channel.bindQueue(name, TASK_EXCEPTION_EXCHANGE, cancelRoutingKey(this.#options.identity));

@@ -2,7 +2,10 @@ import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
-/** What this worker can do of the worker-runner protocol (taskcluster-protocol §7). */
+/**
+ * What this worker can do of the worker-runner protocol (`~{json}` lines on stdin/stdout); a
+ * capability is used only when worker-runner lists it too.
+ */
 export const WORKER_CAPABILITIES = ['graceful-termination', 'new-credentials', 'shutdown', 'error-report'] as const;
 
 export interface ProtocolMessage {

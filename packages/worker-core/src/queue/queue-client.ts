@@ -100,7 +100,8 @@ export class QueueClient {
 
 /**
  * Calls about one run, made with the claim's temporary credentials. A reclaim hands out new
- * credentials, and every later call uses them (taskcluster-protocol §1.4).
+ * credentials, and every later call uses them: the old ones stop working when the claim
+ * they came with expires.
  */
 export class RunQueue {
   readonly rootUrl: string;

@@ -23,7 +23,7 @@ export interface TaskStatus {
   [key: string]: unknown;
 }
 
-/** One entry of a claimWork reply (taskcluster-protocol §1.2). */
+/** One entry of a claimWork reply: the task's status, runId, definition, takenUntil and the claim's credentials. */
 export interface TaskClaim {
   status: TaskStatus;
   runId: number;

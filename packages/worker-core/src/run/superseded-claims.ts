@@ -24,7 +24,7 @@ export interface SupersededClaimsOptions {
 }
 
 /**
- * The claims a superseding run holds besides the one it executes (behaviour §1.9). Each is
+ * The claims a superseding run holds besides the one it executes. Each is
  * kept alive by its own reclaimer; one the queue takes away (409, a cancel) is simply dropped.
  * When the executed run finishes (completed or failed), each gets `public/superseded-by.json`
  * and `exception/superseded`; when it does not (shutdown, cancel, an error of ours), each is

@@ -5,7 +5,7 @@ import type { TaskClaim } from '../queue/types.js';
 /** How long the superseder service gets to answer (the original's limit). */
 export const SUPERSEDER_TIMEOUT_MS = 5000;
 
-/** The payload's rule for `supersederUrl` (behaviour §2): http(s), printable ASCII. */
+/** A `supersederUrl` the worker asks: http(s), printable ASCII; any other runs the task alone. */
 const SUPERSEDER_URL = /^https?:\/\/[\x20-\x7e]*$/;
 
 export type SupersederAnswer =
@@ -15,7 +15,8 @@ export type SupersederAnswer =
   | { ignored: string };
 
 /**
- * Ask `<supersederUrl>?taskId=<claimed>` which tasks this one supersedes (behaviour §1.9).
+ * Ask `<supersederUrl>?taskId=<claimed>` which tasks this one supersedes ("Superseding" in
+ * docs/operating.md).
  * Anything but a usable list, a timeout or an error included, means "run the claimed task
  * alone": superseding is an optimisation and must never fail a task.
  */

@@ -287,7 +287,8 @@ export class TaskRun {
 
   /**
    * `payload.supersederUrl`: maybe execute another listed task instead and hold the rest
-   * (behaviour §1.9). Returns the line for the task log, if superseding was asked for.
+   * ("Superseding" in docs/operating.md). Returns the line for the task log, if superseding
+   * was asked for.
    */
   async #supersede(): Promise<string | undefined> {
     const { queue, worker, log, config } = this.#options;
