@@ -423,6 +423,9 @@ export class TaskRun {
     // A cancel that came while the container was being created found nothing to kill.
     signal.throwIfAborted();
     for (const feature of taskFeatures) await feature.created?.(container);
+    // A cancel during the created hooks found the container not started, which a kill leaves
+    // as it is: it must not start.
+    signal.throwIfAborted();
 
     taskLog.info('=== Task Starting ===');
     // Settles whatever happens (a handled promise), so a wait() that throws leaves no rejection
@@ -440,6 +443,8 @@ export class TaskRun {
       await copying;
       throw err;
     }
+    // A cancel while the container was starting may have found it not running yet.
+    if (this.#stop) void killWithRetries(container, log, this.#stop.outcome.state);
     const startedAt = Date.now();
     log.info('container started', { containerId: container.id });
     const timer = setLongTimeout(() => {
@@ -466,6 +471,8 @@ export class TaskRun {
     // decides the run.
     let failure: { error: unknown } | undefined;
     for (const feature of taskFeatures) {
+      // Canceled or shut down meanwhile: the results are not wanted any more (nor allowed, for a cancel).
+      signal.throwIfAborted();
       try {
         await feature.stopped?.(result);
       } catch (err) {
@@ -473,6 +480,7 @@ export class TaskRun {
         failure ??= { error: err };
       }
     }
+    signal.throwIfAborted();
     if (failure) throw failure.error;
     return { outcome: resolutionFor(payload, exitCode, this.#timedOut), exitCode: this.#timedOut ? -1 : exitCode };
   }
