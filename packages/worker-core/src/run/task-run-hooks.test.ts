@@ -87,6 +87,19 @@ describe('TaskRun: a feature hook that throws', () => {
       expect(r.container()).toMatchObject({ removed: true });
     });
 
+    it('a seal feature runs after every other feature in each hook, its killed hook last, whatever the list order', async () => {
+      const journal: string[] = [];
+      const seal = testFeature({ name: 'seal', journal, phase: 'seal' });
+      const a = testFeature({ name: 'a', journal, uploads: true });
+      const b = testFeature({ name: 'b', journal });
+      const r = await runWith({ features: [seal, a, b] });
+      expect((await r.report).outcome).toEqual({ state: 'completed' });
+      for (const hook of ['link', 'created', 'started', 'stopped']) {
+        expect(journal.filter((call) => call.endsWith(`.${hook}`))).toEqual([`a.${hook}`, `b.${hook}`, `seal.${hook}`]);
+      }
+      expect(journal.filter((call) => call.endsWith('.killed'))).toEqual(['b.killed', 'a.killed', 'seal.killed']);
+    });
+
     it('an exception already decided stands: a killed failure does not replace the root cause', async () => {
       const root = testFeature({ name: 'root', throws: { created: new ResourceUnavailableError('no device free') } });
       const f = testFeature({ name: 'f', throws: { killed: new InternalError('the log upload failed') } });

@@ -7,12 +7,14 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { validateConfig } from '@docker-worker/schema';
-import type { CacheInstance, CacheManager, Container, Feature, RunOutcome, RunResult, TaskContext, TaskFeature, WorkerIdentity } from '@docker-worker/worker-contract';
+import type { CacheInstance, CacheManager, Container, FeaturePhase, RunOutcome, RunResult, TaskContext, TaskFeature, WorkerIdentity } from '@docker-worker/worker-contract';
 import { testTaskDefinition, type FakeContainer, type FakeScript } from '@docker-worker/worker-contract/testing';
 import { createMemoryLog } from '../../log/worker-log.js';
 import type { TaskClaim } from '../../queue/types.js';
 import { ClaimStore } from '../../state/claim-store.js';
+import { bindFeature, type BoundFeature } from '../feature-binding.js';
 import { TaskRun, type RunReport } from '../task-run.js';
 import { FakeQueue } from './fake-queue.js';
 import type { Gate } from './gate.js';
@@ -28,6 +30,8 @@ export interface TestFeatureSpec {
   defaultEnabled?: boolean;
   /** Scopes a task using the feature must have. */
   requiredScopes?: string[];
+  /** `seal`: after every other feature (see FeaturePhase). */
+  phase?: FeaturePhase;
   /** Hooks that throw, and what. */
   throws?: Partial<Record<Hook, unknown>>;
   /** Hooks that wait at a gate (ignoring cancels, the worst a feature may do) before going on. */
@@ -44,7 +48,7 @@ export interface TestFeatureSpec {
 /** A feature made for a test, and what its hooks saw. */
 export interface TestFeature {
   readonly name: string;
-  readonly feature: Feature;
+  readonly feature: BoundFeature;
   /** Hook names, in the order they were called. */
   readonly calls: Hook[];
   /** What `stopped` was told. */
@@ -62,12 +66,15 @@ export function testFeature(spec: TestFeatureSpec): TestFeature {
     stoppedWith: [],
     killedWith: [],
     logText: undefined,
-    feature: {
-      name: spec.name,
-      defaultEnabled: spec.defaultEnabled ?? true,
-      requiredScopes: () => spec.requiredScopes ?? [],
-      forTask: (ctx) => forTask(spec, recorded, ctx),
-    },
+    feature: bindFeature(
+      {
+        name: spec.name,
+        phase: spec.phase,
+        requiredScopes: () => spec.requiredScopes ?? [],
+        forTask: (ctx) => forTask(spec, recorded, ctx),
+      },
+      { defaultEnabled: spec.defaultEnabled ?? true },
+    ),
   };
   return recorded;
 }
@@ -96,7 +103,7 @@ function forTask(spec: TestFeatureSpec, recorded: TestFeature, ctx: TaskContext)
     },
     killed: async (outcome) => {
       recorded.killedWith.push(outcome);
-      recorded.logText = await readFile(ctx.log.path, 'utf8');
+      recorded.logText = (await buffer(ctx.log.createReader())).toString('utf8');
       await enter('killed');
       if (spec.uploads && outcome.state !== 'canceled') await ctx.artifacts.reference(`${spec.name}/log`, 'https://example.com/log', 'text/plain');
     },
