@@ -48,7 +48,9 @@ echo '{ "name": "check-packs-consumer", "private": true, "type": "module" }' >pa
 # The consumer brings its own Node types, as any TypeScript project does; same major as the workspace's.
 types_node=$(node -p "require('$repo/package.json').devDependencies['@types/node']")
 echo "[check-packs] npm install of the tarballs in $work/consumer"
-npm install --prefer-offline --no-audit --no-fund --loglevel=error "@types/node@$types_node" "$work"/tarballs/*.tgz
+# linked: each package sees only what it declares (as under pnpm), so a dependency that another
+# package happens to bring along does not hide a missing one.
+npm install --install-strategy=linked --prefer-offline --no-audit --no-fund --loglevel=error "@types/node@$types_node" "$work"/tarballs/*.tgz
 
 echo "[check-packs] importing every entry point from plain Node"
 node imports.mjs
