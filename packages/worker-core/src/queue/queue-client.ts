@@ -1,3 +1,7 @@
+// taskcluster-client ships no types: the declaration written for it here goes out with this
+// file's (objectClient() returns one of its clients), so a consumer's type-check resolves it.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- only a reference is kept in the emitted .d.ts
+/// <reference path="../types/taskcluster-client.d.ts" preserve="true" />
 import type { Credentials, ExceptionReason, TaskDefinition } from '@docker-worker/worker-contract';
 import tc from 'taskcluster-client';
 import { AbortableClaims } from './abortable-claims.js';

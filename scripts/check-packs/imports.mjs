@@ -1,0 +1,34 @@
+// Imports every packed package's entry points from plain Node, as a project that installed
+// them from the registry would, and checks that each exports what its users rely on. Run by
+// scripts/check-packs.sh inside the throwaway project the tarballs were installed in.
+const expected = {
+  '@docker-worker/schema': ['validatePayload', 'validateConfig', 'payloadSchema', 'configSchema'],
+  '@docker-worker/worker-contract': ['FileTaskLog', 'TaskScopes', 'outcomeOf', 'MalformedPayloadError', 'PathNotFoundError', 'LABELS'],
+  // The test kit loads in plain Node, no test framework (the jest suite is `/conformance`).
+  '@docker-worker/worker-contract/testing': ['FakeRuntime', 'MemoryTaskLog', 'RecordingPublisher', 'testTaskContext', 'testTaskDefinition'],
+  '@docker-worker/docker-runtime': ['DockerRuntime', 'allowPtraceFeature', 'HostCacheManager'],
+  '@docker-worker/feature-livelog': ['createLiveLogFeature', 'liveLogFeature', 'bulkLogFeature', 'LiveLogServer'],
+  '@docker-worker/feature-artifacts': ['artifactsFeature', 'chainOfTrustFeature'],
+  '@docker-worker/local-queue': ['LocalQueue', 'PulsePublisher'],
+  '@docker-worker/worker-core': ['Worker', 'TaskRun', 'bindFeature', 'loadConfig', 'QueueClient'],
+};
+
+let failed = 0;
+for (const [specifier, names] of Object.entries(expected)) {
+  let mod;
+  try {
+    mod = await import(specifier);
+  } catch (err) {
+    failed++;
+    console.error(`${specifier} cannot be imported: ${err.code ?? ''} ${err.message}`);
+    continue;
+  }
+  const missing = names.filter((name) => mod[name] === undefined);
+  if (missing.length > 0) {
+    failed++;
+    console.error(`${specifier} does not export ${missing.join(', ')}`);
+  } else {
+    console.log(`ok ${specifier} (${names.join(', ')})`);
+  }
+}
+process.exit(failed === 0 ? 0 : 1);
