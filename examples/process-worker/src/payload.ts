@@ -20,6 +20,9 @@ export interface ProcessPayload {
   maxRunTime: number;
 }
 
+/** The longest a Node timer waits (2^31 - 1 ms): a longer maxRunTime would fire at once. */
+const MAX_RUN_TIME = Math.floor((2 ** 31 - 1) / 1000);
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -45,8 +48,8 @@ export function validatePayload(raw: unknown, reserved: readonly string[]): Proc
     else for (const [key, value] of Object.entries(env)) if (typeof value !== 'string') problems.push(`payload.env.${key}: must be a string`);
   }
 
-  if (typeof maxRunTime !== 'number' || !Number.isInteger(maxRunTime) || maxRunTime < 1) {
-    problems.push('payload.maxRunTime: must be a positive integer (seconds)');
+  if (typeof maxRunTime !== 'number' || !Number.isInteger(maxRunTime) || maxRunTime < 1 || maxRunTime > MAX_RUN_TIME) {
+    problems.push(`payload.maxRunTime: must be a whole number of seconds from 1 to ${MAX_RUN_TIME}`);
   }
 
   if (artifacts !== undefined) {

@@ -60,22 +60,18 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   });
   held.start();
 
-  // The task's directory, the features' spool directory and the log, side by side: the task
-  // can write only where it runs, not into its log.
-  let runDir: string;
+  let dirs: RunDirectories;
   try {
-    runDir = await mkdtemp(join(tmpdir(), `process-worker-${taskId}-${runId}-`));
+    dirs = await openRunDirectories(taskId, runId);
   } catch (err) {
+    // Nowhere to run the task or keep its log: the worker's fault, not the task's.
     options.log(`task ${taskId}/${runId}: no run directory: ${(err as Error).message}`);
     held.stop();
     const outcome = { state: 'exception', reason: 'internal-error' } as const;
     await resolve(held, taskId, runId, outcome, options.log);
     return outcome;
   }
-  const taskDir = join(runDir, 'task');
-  const workDir = join(runDir, 'work');
-  await Promise.all([mkdir(taskDir), mkdir(workDir)]);
-  const log = new FileTaskLog(join(runDir, 'task.log'));
+  const { runDir, taskDir, workDir, log } = dirs;
   const publisher = new QueueArtifactPublisher({ queue: () => held.queue, taskId, runId, taskExpires: task.expires });
   const context: TaskContext = { taskId, runId, task, worker, log, artifacts: publisher, config: {}, signal: abort.signal, workDir };
 
@@ -100,7 +96,8 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
     else log.error(canceled?.message ?? (err instanceof Error ? err.message : String(err)));
   }
 
-  log.info(`=== Task ${outcome.state === 'completed' ? 'Completed' : 'Failed'} === (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const ending = outcome.state === 'exception' ? `exception (${outcome.reason})` : outcome.state;
+  log.info(`=== Task ${ending} === (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   try {
     await log.close();
   } catch (err) {
@@ -115,6 +112,32 @@ export async function runTask(options: RunOptions): Promise<RunOutcome> {
   await rm(runDir, { recursive: true, force: true });
   options.log(`task ${taskId}/${runId}: ${outcome.state}${'reason' in outcome ? `/${outcome.reason}` : ''}`);
   return outcome;
+}
+
+interface RunDirectories {
+  runDir: string;
+  /** Where the command runs, and what its artifacts are read from. */
+  taskDir: string;
+  /** Where features spool files (`TaskContext.workDir`). */
+  workDir: string;
+  log: FileTaskLog;
+}
+
+/**
+ * The task's directory, the features' spool directory and the log, side by side, so what the
+ * task does in its directory (clean it, archive it) leaves the log and the spool files alone.
+ */
+async function openRunDirectories(taskId: string, runId: number): Promise<RunDirectories> {
+  const runDir = await mkdtemp(join(tmpdir(), `process-worker-${taskId}-${runId}-`));
+  try {
+    const taskDir = join(runDir, 'task');
+    const workDir = join(runDir, 'work');
+    await Promise.all([mkdir(taskDir), mkdir(workDir)]);
+    return { runDir, taskDir, workDir, log: new FileTaskLog(join(runDir, 'task.log')) };
+  } catch (err) {
+    await rm(runDir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** Each feature's hooks for the run, in phase order: the host's order, seal features last. */
