@@ -30,6 +30,16 @@ cd "$work/app"
 # @docker-worker packages is on the registry, so every one must come from its tarball.
 npm install --no-audit --no-fund --loglevel=error "$work"/packs/*.tgz >/dev/null
 
+# The point is a worker without these: one of them in the tree means a package drags it in
+# (and, not being on the registry under our name, it would be someone else's package).
+banned="$(find node_modules \( -path '*/node_modules/@docker-worker/worker-core' -o -path '*/node_modules/@docker-worker/docker-runtime' \
+  -o -path '*/node_modules/@docker-worker/schema' -o -path '*/node_modules/dockerode' \) -prune -print)"
+if [ -n "$banned" ]; then
+  echo "[example-worker] the packed packages pull in what another worker must not need:" >&2
+  echo "$banned" >&2
+  exit 1
+fi
+
 echo "[example-worker] building with the workspace's TypeScript"
 "$root/node_modules/.bin/tsc" -p .
 
