@@ -17,5 +17,7 @@ echo "[test] jest, package by package"
 rm -f packages/*/.jest-results.json
 # --continue: one failing package must not hide the results of the others.
 pnpm turbo run test --concurrency=1 --continue || status=$?
+echo "[test] example worker, from the packed packages"
+bash scripts/check-example-worker.sh || status=1
 node scripts/test-summary.mjs || status=1
 exit $status
