@@ -83,7 +83,7 @@ export async function collectArtifact(name: string, declared: DeclaredArtifact, 
   } catch (err) {
     signal.throwIfAborted();
     if ((err as { code?: unknown }).code !== 'ENOENT') {
-      throw new InternalError(`Could not read "${declared.path}" from the task container for artifact "${name}": ${messageOf(err)}`, { cause: err });
+      throw new InternalError(`Could not read "${declared.path}" from the task's files for artifact "${name}": ${messageOf(err)}`, { cause: err });
     }
     const message = `Artifact "${name}" not found at "${declared.path}"`;
     log.info(message);
@@ -124,7 +124,7 @@ export async function collectArtifact(name: string, declared: DeclaredArtifact, 
         spool = await SpoolFile.create(join(options.spoolDir, options.nextSpoolName()), header.size ?? 0);
       } catch (err) {
         options.window.release();
-        throw new InternalError(`Could not read artifact "${artifactName}" from the task container: ${messageOf(err)}`, { cause: err });
+        throw new InternalError(`Could not read artifact "${artifactName}" from the task's files: ${messageOf(err)}`, { cause: err });
       }
       // The upload starts now and follows the spool as it fills (see above).
       const filling = spool.fill(entry as unknown as Readable);
@@ -155,7 +155,7 @@ export async function collectArtifact(name: string, declared: DeclaredArtifact, 
         await filling;
       } catch (err) {
         spoolFailed.abort(err);
-        throw new InternalError(`Could not read artifact "${artifactName}" from the task container: ${messageOf(err)}`, { cause: err });
+        throw new InternalError(`Could not read artifact "${artifactName}" from the task's files: ${messageOf(err)}`, { cause: err });
       }
       report.files++;
       report.bytes += spool.size;
@@ -170,7 +170,7 @@ export async function collectArtifact(name: string, declared: DeclaredArtifact, 
   }
   if (first) {
     // An archive without entries: nothing the engine would send for an existing path.
-    throw new InternalError(`Could not read "${declared.path}" from the task container for artifact "${name}": the archive was empty`);
+    throw new InternalError(`Could not read "${declared.path}" from the task's files for artifact "${name}": the archive was empty`);
   }
   return report;
 }

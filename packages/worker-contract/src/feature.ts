@@ -121,9 +121,12 @@ export interface FeatureConfigSchema {
  * killed), feature by feature in phase order (see FeaturePhase).
  */
 export interface TaskFeature {
-  /** Before the container is created: what to add to it. */
+  /**
+   * Before the container is created: what to add to it. A host applies what it can (a host
+   * process has only `env`) and fails the run, rather than ignore, an addition it cannot honour.
+   */
   link?(): Promise<ContainerAdditions | void>;
-  /** The container exists, attached, not yet started. */
+  /** The container exists, attached, not yet started. A host without containers need not call it. */
   created?(container: Container): Promise<void>;
   /** The container is running. */
   started?(): Promise<void>;

@@ -91,7 +91,8 @@ export interface ContainerSpec {
  * - a regular file is one entry, named the file's base name;
  * - a directory is an entry `<base name>/`, then every entry below it, named
  *   `<base name>/<path below it>`; a symlink is a symlink entry, never followed.
- * Entry names carry no leading `/` or `./`.
+ * Entry names carry no leading `/` or `./`. Paths are absolute in the task's filesystem: `/` is
+ * its root (a container's root, or the directory a host process ran in).
  */
 export interface TaskFiles {
   archive(path: string): Promise<Readable>;
