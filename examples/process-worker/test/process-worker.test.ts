@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
-import { until } from '@docker-worker/worker-contract/testing';
+import { testTaskDefinition, until } from '@docker-worker/worker-contract/testing';
 import tc, { type Client } from 'taskcluster-client';
 import { ProcessWorker } from '../src/worker.js';
 
@@ -55,26 +55,8 @@ describe('process worker', () => {
 
   async function createTask(payload: Record<string, unknown>, type = workerType): Promise<string> {
     const taskId = tc.slugid();
-    const now = Date.now();
-    await root.createTask(taskId, {
-      provisionerId: PROVISIONER,
-      workerType: type,
-      schedulerId: '-',
-      taskGroupId: taskId,
-      dependencies: [],
-      requires: 'all-completed',
-      routes: [],
-      priority: 'lowest',
-      retries: 0,
-      created: new Date(now).toISOString(),
-      deadline: new Date(now + 3600_000).toISOString(),
-      expires: new Date(now + 24 * 3600_000).toISOString(),
-      scopes: [],
-      payload,
-      metadata: { name: 'example', description: 'process worker test', owner: 'test@example.com', source: 'https://example.com/test' },
-      tags: {},
-      extra: {},
-    });
+    // The contract's test kit makes a complete task definition; only what matters here is set.
+    await root.createTask(taskId, testTaskDefinition({ provisionerId: PROVISIONER, workerType: type, schedulerId: '-', taskGroupId: taskId, payload }));
     return taskId;
   }
 
