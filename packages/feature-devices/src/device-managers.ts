@@ -22,8 +22,6 @@ export class DeviceManagers {
   readonly root: string;
   #settings: DevicesSettings;
   #state = new Map<DeviceKind, KindState>();
-  /** The last devices discovery found, per kind. */
-  #known = new Map<DeviceKind, HostDevice[]>();
   /** Device ids held, per limited kind. */
   #held = new Map<DeviceKind, Set<string>>();
 
@@ -49,7 +47,6 @@ export class DeviceManagers {
         continue;
       }
       const found = await discover(kind, this.root);
-      this.#known.set(kind, found);
       if (found.length > 0) {
         this.#state.set(kind, { on: true });
         notices.push({ kind, state: 'on', count: found.length });
@@ -72,14 +69,15 @@ export class DeviceManagers {
   }
 
   /**
-   * The least device count of the limited kinds that are on (each of their tasks holds one), or
-   * undefined when none is on.
+   * The least device count of the limited kinds that are on (each of their tasks holds one),
+   * looked for again, or undefined when none is on.
    */
-  capacity(): { limit: number; reason: string } | undefined {
+  async capacity(): Promise<{ limit: number; reason: string } | undefined> {
     let least: { limit: number; reason: string } | undefined;
     for (const kind of LIMITED_KINDS) {
       if (!this.state(kind).on) continue;
-      const count = this.#known.get(kind)?.length ?? 0;
+      const found = await discover(kind, this.root);
+      const count = found.length;
       if (!least || count < least.limit) least = { limit: count, reason: `${count} ${kind} device${count === 1 ? '' : 's'}` };
     }
     return least;
@@ -94,7 +92,6 @@ export class DeviceManagers {
     const state = this.state(kind);
     if (!state.on) throw new DeviceUnavailable(kind, `this worker does not offer it (${state.why})`);
     const found = await discover(kind, this.root);
-    this.#known.set(kind, found);
     const held = this.#held.get(kind);
     if (!held) {
       if (found[0]) return found[0];

@@ -57,7 +57,7 @@ export function createDevicesFeature(): Feature<DevicesOptions> {
       return undefined;
     },
 
-    capacity: () => managers?.capacity(),
+    capacity: async () => managers?.capacity(),
 
     forTask(ctx, options): TaskFeature {
       const held: { kind: DeviceKind; device: HostDevice; from: DeviceManagers }[] = [];

@@ -108,7 +108,7 @@ describe('the devices feature', () => {
       `loopbackAudio: this worker does not offer it (no snd-aloop card (${root.path}/snd/controlC* with its pcm devices) under ${root.path}: load snd-aloop)`,
       'kvm: this worker does not offer it (features.devices.kvm.enabled is false in the worker config)',
     ]);
-    expect(feature.capacity!()).toEqual({ limit: 1, reason: '1 loopbackVideo device' });
+    expect(await feature.capacity!()).toEqual({ limit: 1, reason: '1 loopbackVideo device' });
     await task.hooks.killed!(completed);
     expect(await (await run(feature, { loopbackVideo: true })).hooks.link!()).toMatchObject({ devices: [{ containerPath: '/dev/video0' }] });
   });
@@ -118,17 +118,33 @@ describe('the devices feature', () => {
     await root.node('video1', 81, 1);
     await root.loopbackCard(0);
     const { feature } = await started();
-    expect(feature.capacity!()).toEqual({ limit: 1, reason: '1 loopbackAudio device' });
+    expect(await feature.capacity!()).toEqual({ limit: 1, reason: '1 loopbackAudio device' });
     expect(await (await run(feature, {})).hooks.link!()).toBeUndefined();
     const { feature: noLimit } = await started({ loopbackVideo: { enabled: false }, loopbackAudio: { enabled: false } });
-    expect(noLimit.capacity!()).toBeUndefined();
+    expect(await noLimit.capacity!()).toBeUndefined();
   });
 
   it('starts its managers from the task config when the host never called checkHost', async () => {
     await root.node('video7', 81, 7);
     const feature = createDevicesFeature();
-    expect(feature.capacity!()).toBeUndefined();
+    expect(await feature.capacity!()).toBeUndefined();
     const task = await run(feature, { loopbackVideo: true });
     expect(await task.hooks.link!()).toMatchObject({ devices: [{ containerPath: '/dev/video7' }] });
+  });
+});
+
+describe('capacity follows the devices on the host', () => {
+  it('counts a device added or removed since start', async () => {
+    const root = await DeviceRoot.create();
+    try {
+      await root.node('video0', 81, 0);
+      const feature = createDevicesFeature();
+      expect(await feature.checkHost!(TEST_WORKER, { root: root.path })).toBeUndefined();
+      expect(await feature.capacity!()).toEqual({ limit: 1, reason: '1 loopbackVideo device' });
+      await root.node('video1', 81, 1);
+      expect(await feature.capacity!()).toEqual({ limit: 2, reason: '2 loopbackVideo devices' });
+    } finally {
+      await root.remove();
+    }
   });
 });

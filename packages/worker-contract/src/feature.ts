@@ -101,11 +101,11 @@ export interface Feature<Options = Record<string, never>> {
   /**
    * How many tasks this host can run at once because of this feature, or undefined for no
    * limit: the worker claims at most the least of these and its configured capacity, minus the
-   * tasks running. Asked before every claim, after checkHost; so a feature whose tasks each
-   * hold one of a few host resources (a loopback device) never has a task claimed that would
-   * find none free.
+   * tasks running. Asked before every claim, after checkHost (so it may look at the host again:
+   * a device that came or went); so a feature whose tasks each hold one of a few host resources
+   * (a loopback device) never has a task claimed that would find none free.
    */
-  capacity?(): CapacityLimit | undefined;
+  capacity?(): Promise<CapacityLimit | undefined>;
   /** Fresh per-run state, with the options the host mapped for this task. */
   forTask(ctx: TaskContext, options: Options): TaskFeature;
 }
