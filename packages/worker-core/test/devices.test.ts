@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Harness, TEST_IMAGE } from './harness.js';
+
+const VIDEO_SCOPE = 'docker-worker:capability:device:loopbackVideo';
+
+/**
+ * A device root as a host with v4l2loopback (one device) and KVM has it, made of `mknod` nodes
+ * (this machine has neither module): the engine maps them into containers like real ones.
+ */
+async function deviceRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'dw-devroot-'));
+  execFileSync('mknod', [join(root, 'video0'), 'c', '81', '0']);
+  execFileSync('mknod', [join(root, 'kvm'), 'c', '10', '232']);
+  await mkdir(join(root, 'shm'));
+  await writeFile(join(root, 'shm', 'marker'), 'from the host\n');
+  return root;
+}
+
+/** Waits in the container until the test creates `<root>/shm/go` (the host's shm is bound). */
+const waitForGo = ['sh', '-c', 'ls -l /dev/video0; while [ ! -e /dev/shm/go ]; do sleep 0.1; done'];
+
+describe('host devices through the worker (real engine)', () => {
+  const h = new Harness();
+  let root: string;
+  const devices = () => ({ features: { devices: { root } } });
+
+  beforeAll(async () => {
+    root = await deviceRoot();
+    // A reclaim every ~2 s: a cancel is noticed quickly without Pulse.
+    await h.start({ claimTimeout: 4 });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function resolvedLog(taskId: string) {
+    const status = await h.waitResolved(taskId);
+    return { status, log: await h.backingLog(taskId) };
+  }
+
+  it('maps the video device, kvm and the host shm into the container, and says which it took', async () => {
+    await h.startWorker({ workerType: 'dev-map', ...devices() });
+    const taskId = await h.createTask(
+      { image: TEST_IMAGE, command: ['sh', '-c', 'ls -l /dev/video0 /dev/kvm; cat /dev/shm/marker'], maxRunTime: 60, capabilities: { devices: { loopbackVideo: true, kvm: true, hostSharedMemory: true } } },
+      { workerType: 'dev-map', scopes: [VIDEO_SCOPE, 'docker-worker:capability:device:kvm:test-prov/dev-map', 'docker-worker:capability:device:hostSharedMemory'] },
+    );
+    const { status, log } = await resolvedLog(taskId);
+    expect(status.state).toBe('completed');
+    expect(log).toMatch(/^c[-rw]+\s.*\s81,\s+0\s.*\/dev\/video0$/m);
+    expect(log).toMatch(/^c[-rw]+\s.*\s10,\s+232\s.*\/dev\/kvm$/m);
+    expect(log).toContain('from the host');
+    expect(log).toContain('Device loopbackVideo: /dev/video0');
+  });
+
+  it('refuses a device without its scope, a kind with no device, and never runs the task', async () => {
+    await h.startWorker({ workerType: 'dev-refuse', ...devices() });
+    const noScope = await h.createTask({ image: TEST_IMAGE, command: ['true'], maxRunTime: 60, capabilities: { devices: { loopbackVideo: true } } }, { workerType: 'dev-refuse' });
+    const noCard = await h.createTask({ image: TEST_IMAGE, command: ['true'], maxRunTime: 60, capabilities: { devices: { loopbackAudio: true } } }, { workerType: 'dev-refuse', scopes: ['docker-worker:capability:device:*'] });
+    const refused = await resolvedLog(noScope);
+    expect(refused.status.runs[0]!.reasonResolved).toBe('malformed-payload');
+    expect(refused.log).toContain(`payload.capabilities.devices needs the task scope ${VIDEO_SCOPE} or ${VIDEO_SCOPE}:test-prov/dev-refuse`);
+    const absent = await resolvedLog(noCard);
+    expect(absent.status.runs[0]!.reasonResolved).toBe('malformed-payload');
+    expect(absent.log).toContain(`loopbackAudio: this worker does not offer it (no snd-aloop card (${root}/snd/controlC* with its pcm devices) under ${root}: load snd-aloop)`);
+    expect(await h.containers()).toEqual([]);
+  });
+
+  it('capacity 2 with one video device: claims one task at a time, so two never share the device', async () => {
+    const { log } = await h.startWorker({ workerType: 'dev-one', capacity: 2, ...devices() });
+    await h.until('capacity logged', () => log.records.some((r) => r.type === 'host capacity adjusted'));
+    expect(log.records.filter((r) => r.type === 'host capacity adjusted')).toEqual([
+      expect.objectContaining({ configured: 2, capacity: 1, reason: 'feature devices: 1 loopbackVideo device' }),
+    ]);
+    const task = { image: TEST_IMAGE, command: waitForGo, maxRunTime: 60, capabilities: { devices: { loopbackVideo: true, hostSharedMemory: true } } };
+    const scopes = [VIDEO_SCOPE, 'docker-worker:capability:device:hostSharedMemory'];
+    const first = await h.createTask(task, { workerType: 'dev-one', scopes });
+    const second = await h.createTask(task, { workerType: 'dev-one', scopes });
+    await h.waitRunning(first);
+    const claimsSoFar = h.requests.filter((r) => r.name === 'claimWork' && r.path.includes('dev-one')).length;
+    expect(claimsSoFar).toBeGreaterThan(0);
+    // Held through two reclaims of the first: the worker asked for no more work meanwhile.
+    await h.until('two reclaims', () => h.requests.filter((r) => r.name === 'reclaimTask' && r.path.includes(first)).length >= 2, 15_000);
+    expect(h.requests.filter((r) => r.name === 'claimWork' && r.path.includes('dev-one')).length).toBe(claimsSoFar);
+    expect((await h.client.status(second)).state).toBe('pending');
+    expect(log.records.filter((r) => r.type === 'host capacity adjusted')).toHaveLength(1);
+    await writeFile(join(root, 'shm', 'go'), '');
+    try {
+      expect((await h.waitResolved(first)).state).toBe('completed');
+      const after = await resolvedLog(second);
+      expect(after.status.state).toBe('completed');
+      expect(after.log).toContain('Device loopbackVideo: /dev/video0');
+    } finally {
+      await rm(join(root, 'shm', 'go'), { force: true });
+    }
+  });
+
+  it('frees the device whatever ends the run: failed, timed out, canceled, refused', async () => {
+    await h.startWorker({ workerType: 'dev-free', ...devices() });
+    const scopes = [VIDEO_SCOPE, 'docker-worker:capability:device:hostSharedMemory', 'docker-worker:capability:device:loopbackAudio'];
+    const asks = (command: string[], maxRunTime = 60, more: Record<string, boolean> = {}) => ({
+      image: TEST_IMAGE,
+      command,
+      maxRunTime,
+      capabilities: { devices: { loopbackVideo: true, hostSharedMemory: true, ...more } },
+    });
+    const runs: [string, string][] = [];
+    const failed = await h.createTask(asks(['sh', '-c', 'exit 3']), { workerType: 'dev-free', scopes });
+    expect((await h.waitResolved(failed)).state).toBe('failed');
+    runs.push(['failed', failed]);
+    const timedOut = await h.createTask(asks(['sleep', '600'], 1), { workerType: 'dev-free', scopes });
+    expect((await h.waitResolved(timedOut)).state).toBe('failed');
+    runs.push(['timed out', timedOut]);
+    // Holds the video device until the audio request is refused: the refusal gives it back.
+    const refused = await h.createTask(asks(['true'], 60, { loopbackAudio: true }), { workerType: 'dev-free', scopes });
+    expect((await h.waitResolved(refused)).runs[0]!.reasonResolved).toBe('malformed-payload');
+    const canceled = await h.createTask(asks(waitForGo), { workerType: 'dev-free', scopes });
+    await h.waitRunning(canceled);
+    await h.until('container started', async () => (await h.containers()).length > 0);
+    await h.client.cancelTask(canceled);
+    expect((await h.waitResolved(canceled)).runs[0]!.reasonResolved).toBe('canceled');
+    // After each ending, a task that asks for the one device gets it.
+    const last = await h.createTask(asks(['ls', '-l', '/dev/video0']), { workerType: 'dev-free', scopes });
+    const { status, log } = await resolvedLog(last);
+    expect(status.state).toBe('completed');
+    expect(log).toMatch(/81,\s+0/);
+    for (const [why, taskId] of runs) expect([why, await h.backingLog(taskId)]).toEqual([why, expect.stringContaining('Device loopbackVideo: /dev/video0')]);
+  });
+
+  it('refuses to start when the config enables a kind whose devices are absent', async () => {
+    await expect(h.startWorker({ workerType: 'dev-strict', features: { devices: { root, loopbackAudio: { enabled: true } } } })).rejects.toThrow(
+      `feature devices: loopbackAudio enabled but no snd-aloop card (${root}/snd/controlC* with its pcm devices) under ${root}: load snd-aloop`,
+    );
+  });
+
+  it('leaves absent kinds off with one worker log line each', async () => {
+    const { log } = await h.startWorker({ workerType: 'dev-log', features: { devices: { root, kvm: { enabled: false } } } });
+    expect(log.records.filter((r) => r.type === 'devices off').map((r) => [r.kind, r.why])).toEqual([
+      ['loopbackAudio', `no snd-aloop card (${root}/snd/controlC* with its pcm devices) under ${root}: load snd-aloop`],
+      ['kvm', 'features.devices.kvm.enabled is false in the worker config'],
+    ]);
+    expect(log.records.filter((r) => r.type === 'devices found').map((r) => [r.kind, r.count])).toEqual([
+      ['loopbackVideo', 1],
+      ['hostSharedMemory', 1],
+    ]);
+  });
+});
