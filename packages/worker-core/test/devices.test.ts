@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Harness, TEST_IMAGE } from './harness.js';
+import { Harness, TEST_IMAGE, WORKER_BIN } from './harness.js';
 
 const VIDEO_SCOPE = 'docker-worker:capability:device:loopbackVideo';
 
@@ -146,5 +146,59 @@ describe('host devices through the worker (real engine)', () => {
       ['loopbackVideo', 1],
       ['hostSharedMemory', 1],
     ]);
+  });
+
+  it('worker start: one device, capacity 2, two tasks run one after the other, each with the device', async () => {
+    const config = join(h.dir, 'devices-start.yml');
+    await writeFile(config, `capacity: 2\nfeatures:\n  devices:\n    root: ${root}\n    loopbackVideo: { enabled: true }\n`);
+    const daemon = h.daemon(['--config', config], 'dev-daemon');
+    try {
+      await h.until('capacity adjusted', () => daemon.stderr().includes('host capacity adjusted'), 30_000);
+      expect(daemon.stderr()).toMatch(/host capacity adjusted.*configured=2.*capacity=1/);
+      const payload = { image: TEST_IMAGE, command: ['ls', '-l', '/dev/video0'], maxRunTime: 60, capabilities: { devices: { loopbackVideo: true } } };
+      const tasks = [await h.createTask(payload, { scopes: [VIDEO_SCOPE] }), await h.createTask(payload, { scopes: [VIDEO_SCOPE] })];
+      for (const taskId of tasks) {
+        const { status, log } = await resolvedLog(taskId);
+        expect(status.state).toBe('completed');
+        expect(log).toMatch(/81,\s+0/);
+      }
+    } finally {
+      daemon.child.kill('SIGINT');
+    }
+    expect(await daemon.exited).toBe(0);
+  });
+});
+
+describe('worker run with host devices (the real bin, real engine)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await deviceRoot();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  function workerRun(config: string, task: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((done) => {
+      execFile(process.execPath, [WORKER_BIN, 'run', '--config', config, task], { env: { ...process.env, DW_WORK_DIR: join(dir, 'work') } }, (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it('gives the task its video device; refuses to start with a kind enabled but absent (exit 3)', async () => {
+    const task = join(dir, 'task.json');
+    await writeFile(
+      task,
+      JSON.stringify({ scopes: [VIDEO_SCOPE], payload: { image: TEST_IMAGE, command: ['ls', '-l', '/dev/video0'], maxRunTime: 60, capabilities: { devices: { loopbackVideo: true } } } }),
+    );
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({ features: { devices: { root: dir, loopbackVideo: { enabled: true } } } }));
+    const ran = await workerRun(config, task);
+    expect(ran.stdout).toContain('Device loopbackVideo: /dev/video0');
+    expect(ran.stdout).toMatch(/81,\s+0 .*\/dev\/video0/);
+    expect(ran.code).toBe(0);
+    await writeFile(config, JSON.stringify({ features: { devices: { root: dir, loopbackAudio: { enabled: true } } } }));
+    const refused = await workerRun(config, task);
+    expect(refused.stderr).toContain(`feature devices: loopbackAudio enabled but no snd-aloop card (${dir}/snd/controlC* with its pcm devices) under ${dir}: load snd-aloop`);
+    expect(refused.code).toBe(3);
   });
 });
