@@ -5,6 +5,7 @@
  * containers of its earlier process are removed at start.
  */
 import { absenceReason, discover, DEVICE_KINDS, LIMITED_KINDS, type DeviceKind, type HostDevice } from './device-discovery.js';
+import { CpuCores } from './cpu-cores.js';
 import type { DevicesSettings } from './devices-config.js';
 
 /** Why a kind is off, or the devices it offers. */
@@ -25,9 +26,13 @@ export class DeviceManagers {
   /** Device ids held, per limited kind. */
   #held = new Map<DeviceKind, Set<string>>();
 
+  /** CPU pinning, when the config turns it on. */
+  readonly cpus: CpuCores | undefined;
+
   constructor(settings: DevicesSettings) {
     this.#settings = settings;
     this.root = settings.root;
+    this.cpus = settings.cpuCores ? new CpuCores(settings.cpuCores) : undefined;
     for (const kind of LIMITED_KINDS) this.#held.set(kind, new Set());
   }
 
@@ -70,10 +75,11 @@ export class DeviceManagers {
 
   /**
    * The least device count of the limited kinds that are on (each of their tasks holds one),
-   * looked for again, or undefined when none is on.
+   * looked for again, and the pinned cores' count; undefined when none is on.
    */
   async capacity(): Promise<{ limit: number; reason: string } | undefined> {
-    let least: { limit: number; reason: string } | undefined;
+    const cores = this.cpus?.cores.length;
+    let least: { limit: number; reason: string } | undefined = cores === undefined ? undefined : { limit: cores, reason: `${cores} CPU core${cores === 1 ? '' : 's'}, one per task` };
     for (const kind of LIMITED_KINDS) {
       if (!this.state(kind).on) continue;
       const found = await discover(kind, this.root);

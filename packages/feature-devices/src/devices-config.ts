@@ -8,8 +8,10 @@
  *     loopbackVideo: { enabled: true }    # true: refuse to start without a /dev/videoN
  *     loopbackAudio: { enabled: false }   # false: off, whatever the host has
  *     # a kind not listed is on when its devices are there at start, off (one log line) if not
+ *     cpu: { enabled: true }              # each task on a core of its own (off by default)
  * ```
  */
+import { cpus } from 'node:os';
 import type { FeatureConfigSchema } from '@docker-worker/worker-contract';
 import { DEVICE_KINDS, type DeviceKind } from './device-discovery.js';
 
@@ -36,6 +38,23 @@ export const devicesConfigSchema = {
     loopbackAudio: kindSection('Loopback audio (snd-aloop cards)'),
     hostSharedMemory: kindSection("The host's shared memory (`shm`)"),
     kvm: kindSection('KVM (`kvm`)'),
+    cpu: {
+      type: 'object',
+      title: 'CPU pinning',
+      description: 'Every task runs on a core of its own (Docker `CpusetCpus`); the worker runs at most one task per core.',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: false, title: 'Enabled', description: '`true`: pin each task to one free core. Off by default.' },
+        cores: {
+          type: 'array',
+          items: { type: 'integer', minimum: 0 },
+          minItems: 1,
+          uniqueItems: true,
+          title: 'Cores',
+          description: 'The cores tasks are pinned to; every core of the machine when absent.',
+        },
+      },
+    },
   },
 } satisfies FeatureConfigSchema;
 
@@ -44,6 +63,8 @@ export interface DevicesSettings {
   root: string;
   /** undefined: autodetect at start. */
   enabled: Partial<Record<DeviceKind, boolean>>;
+  /** The cores tasks are pinned to, one each; undefined when CPU pinning is off. */
+  cpuCores?: number[];
 }
 
 /** The settings from a validated section; a section the worker did not fill gets the defaults. */
@@ -54,5 +75,7 @@ export function devicesSettings(section: Record<string, unknown>): DevicesSettin
     const value = (section[kind] as { enabled?: unknown } | undefined)?.enabled;
     if (typeof value === 'boolean') enabled[kind] = value;
   }
-  return { root, enabled };
+  const cpu = section.cpu as { enabled?: boolean; cores?: number[] } | undefined;
+  const cpuCores = cpu?.enabled === true ? (cpu.cores ?? cpus().map((_, core) => core)) : undefined;
+  return { root, enabled, ...(cpuCores ? { cpuCores } : {}) };
 }

@@ -1,4 +1,4 @@
-import { MalformedPayloadError, scopeInPool, type Feature, type FeatureOptionsSchema, type TaskFeature } from '@docker-worker/worker-contract';
+import { MalformedPayloadError, ResourceUnavailableError, scopeInPool, type Feature, type FeatureOptionsSchema, type TaskFeature } from '@docker-worker/worker-contract';
 import { DEVICE_KINDS, type DeviceKind, type HostDevice } from './device-discovery.js';
 import { DeviceManagers, DeviceUnavailable } from './device-managers.js';
 import { devicesConfigSchema, devicesSettings } from './devices-config.js';
@@ -61,11 +61,21 @@ export function createDevicesFeature(): Feature<DevicesOptions> {
 
     forTask(ctx, options): TaskFeature {
       const held: { kind: DeviceKind; device: HostDevice; from: DeviceManagers }[] = [];
+      let core: { number: number; from: DeviceManagers } | undefined;
       const kinds = wantedKinds(options);
       return {
         async link() {
-          if (kinds.length === 0) return;
           const from = await managersFor(ctx.config);
+          if (from.cpus) {
+            const number = from.cpus.acquire();
+            // The worker claims no more tasks than cores (capacity): only a host that does not
+            // follow Feature.capacity gets here.
+            if (number === undefined) throw new ResourceUnavailableError(`every one of this worker's ${from.cpus.cores.length} CPU cores is held by another task`);
+            core = { number, from };
+            ctx.log.info(`CPU core: ${number}`);
+          }
+          const pinned = core ? { cpusetCpus: String(core.number) } : {};
+          if (kinds.length === 0) return core ? pinned : undefined;
           const problems: string[] = [];
           for (const kind of kinds) {
             try {
@@ -79,10 +89,12 @@ export function createDevicesFeature(): Feature<DevicesOptions> {
           }
           // What was taken is given back in killed, which runs after a refusal too.
           if (problems.length > 0) throw new MalformedPayloadError(problems);
-          return { devices: held.flatMap((h) => h.device.devices), binds: held.flatMap((h) => h.device.binds) };
+          return { devices: held.flatMap((h) => h.device.devices), binds: held.flatMap((h) => h.device.binds), ...pinned };
         },
         async killed() {
           for (const { kind, device, from } of held.splice(0)) from.release(kind, device);
+          core?.from.cpus?.release(core.number);
+          core = undefined;
         },
       };
     },

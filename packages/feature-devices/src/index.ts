@@ -1,5 +1,6 @@
 export { createDevicesFeature, devicesOptionsSchema, deviceScope, type DevicesOptions } from './devices-feature.js';
 export { devicesConfigSchema, devicesSettings, type DevicesSettings } from './devices-config.js';
+export { CpuCores } from './cpu-cores.js';
 export { DeviceManagers, DeviceUnavailable, type KindState, type KindNotice } from './device-managers.js';
 export {
   DEVICE_KINDS,

@@ -1,4 +1,5 @@
-import { MalformedPayloadError, TaskScopes, type HostLog, type RunOutcome } from '@docker-worker/worker-contract';
+import { cpus } from 'node:os';
+import { MalformedPayloadError, ResourceUnavailableError, TaskScopes, type HostLog, type RunOutcome } from '@docker-worker/worker-contract';
 import { TEST_WORKER, testTaskContext, testTaskDefinition } from '@docker-worker/worker-contract/testing';
 import { createDevicesFeature, type DevicesOptions } from '../src/index.js';
 import { DeviceRoot } from './device-root.js';
@@ -146,5 +147,40 @@ describe('capacity follows the devices on the host', () => {
     } finally {
       await root.remove();
     }
+  });
+});
+
+describe('CPU pinning (features.devices.cpu)', () => {
+  it('pins each task to a free core of its own, with or without devices, and frees it in killed', async () => {
+    const root = await DeviceRoot.create();
+    try {
+      await root.node('video0', 81, 0);
+      const feature = createDevicesFeature();
+      expect(await feature.checkHost!(TEST_WORKER, { root: root.path, cpu: { enabled: true, cores: [2, 5] } })).toBeUndefined();
+      expect(await feature.capacity!()).toEqual({ limit: 1, reason: '1 loopbackVideo device' });
+      const ctx = () => testTaskContext({ config: { root: root.path }, workDir: null });
+      const a = feature.forTask(await ctx(), { loopbackVideo: true });
+      const b = feature.forTask(await ctx(), {});
+      const c = feature.forTask(await ctx(), {});
+      expect(await a.link!()).toMatchObject({ cpusetCpus: '2', devices: [{ containerPath: '/dev/video0' }] });
+      expect(await b.link!()).toEqual({ cpusetCpus: '5' });
+      await expect(c.link!()).rejects.toThrow(new ResourceUnavailableError("every one of this worker's 2 CPU cores is held by another task"));
+      await c.killed!({ state: 'completed' });
+      await a.killed!({ state: 'failed' });
+      expect(await feature.forTask(await ctx(), {}).link!()).toEqual({ cpusetCpus: '2' });
+    } finally {
+      await root.remove();
+    }
+  });
+
+  it('limits capacity to the cores; every core of the machine when none are listed; off by default', async () => {
+    const feature = createDevicesFeature();
+    await feature.checkHost!(TEST_WORKER, { root: '/nonexistent', cpu: { enabled: true } });
+    const cores = cpus().length;
+    expect(await feature.capacity!()).toEqual({ limit: cores, reason: `${cores} CPU core${cores === 1 ? '' : 's'}, one per task` });
+    const off = createDevicesFeature();
+    await off.checkHost!(TEST_WORKER, { root: '/nonexistent' });
+    expect(await off.capacity!()).toBeUndefined();
+    expect(await off.forTask(await testTaskContext({ workDir: null }), {}).link!()).toBeUndefined();
   });
 });

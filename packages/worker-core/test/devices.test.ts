@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Harness, TEST_IMAGE, WORKER_BIN } from './harness.js';
@@ -146,6 +146,35 @@ describe('host devices through the worker (real engine)', () => {
       ['loopbackVideo', 1],
       ['hostSharedMemory', 1],
     ]);
+  });
+
+  it('CPU pinning: two tasks at once, each on a core of its own', async () => {
+    const { log } = await h.startWorker({ workerType: 'dev-cpu', capacity: 4, features: { devices: { root, loopbackVideo: { enabled: false }, cpu: { enabled: true, cores: [0, 1] } } } });
+    await h.until('capacity logged', () => log.records.some((r) => r.type === 'host capacity adjusted'));
+    expect(log.records.find((r) => r.type === 'host capacity adjusted')).toMatchObject({ configured: 4, capacity: 2, reason: 'feature devices: 2 CPU cores, one per task' });
+    const payload = {
+      image: TEST_IMAGE,
+      command: ['sh', '-c', 'grep Cpus_allowed_list /proc/self/status; touch /dev/shm/started-$TASK_ID; while [ ! -e /dev/shm/go ]; do sleep 0.1; done'],
+      maxRunTime: 60,
+      capabilities: { devices: { hostSharedMemory: true } },
+    };
+    const scopes = ['docker-worker:capability:device:hostSharedMemory'];
+    const tasks = [await h.createTask(payload, { workerType: 'dev-cpu', scopes }), await h.createTask(payload, { workerType: 'dev-cpu', scopes })];
+    // Both running at once before either may finish.
+    await h.until('both started', async () => (await Promise.all(tasks.map((t) => stat(join(root, 'shm', `started-${t}`)).then(() => true, () => false)))).every(Boolean));
+    await writeFile(join(root, 'shm', 'go'), '');
+    try {
+      const lists = [];
+      for (const taskId of tasks) {
+        const { status, log: text } = await resolvedLog(taskId);
+        expect(status.state).toBe('completed');
+        lists.push(/Cpus_allowed_list:\s+(\S+)/.exec(text)?.[1]);
+        expect(text).toMatch(/CPU core: [01]/);
+      }
+      expect(lists.sort()).toEqual(['0', '1']);
+    } finally {
+      await rm(join(root, 'shm', 'go'), { force: true });
+    }
   });
 
   it('worker start: one device, capacity 2, two tasks run one after the other, each with the device', async () => {
