@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BoundFeature } from '../src/run/feature-binding.js';
 import { Harness, TEST_IMAGE, WORKER_BIN } from './harness.js';
 
 const VIDEO_SCOPE = 'docker-worker:capability:device:loopbackVideo';
@@ -146,6 +147,42 @@ describe('host devices through the worker (real engine)', () => {
       ['loopbackVideo', 1],
       ['hostSharedMemory', 1],
     ]);
+  });
+
+  it('counts the devices again before each claim: none left, nothing claimed until one is back', async () => {
+    const own = await deviceRoot();
+    try {
+      // Counts the claim loop's questions, so the test knows it looked again.
+      let asked = 0;
+      const counted = (wired: BoundFeature[]) =>
+        wired.map((bound) => {
+          const { feature } = bound;
+          if (!feature.capacity) return bound;
+          const capacity = () => {
+            asked++;
+            return feature.capacity!();
+          };
+          return { ...bound, feature: { ...feature, capacity } };
+        });
+      const { log } = await h.startWorker({ workerType: 'dev-gone', capacity: 2, features: { devices: { root: own } } }, { features: counted });
+      await h.until('capacity 1 logged', () => log.records.some((r) => r.type === 'host capacity adjusted' && r.capacity === 1));
+      await rm(join(own, 'video0'));
+      await h.until('capacity 0 logged', () => log.records.some((r) => r.type === 'host capacity adjusted' && r.capacity === 0));
+      const taskId = await h.createTask({ image: TEST_IMAGE, command: ['ls', '-l', '/dev/video0'], maxRunTime: 60, capabilities: { devices: { loopbackVideo: true } } }, { workerType: 'dev-gone', scopes: [VIDEO_SCOPE] });
+      const claimsBefore = h.requests.filter((r) => r.name === 'claimWork' && r.path.includes('dev-gone')).length;
+      // Looked again (a poll interval apart) three times more: still none, nothing claimed.
+      const askedBefore = asked;
+      await h.until('capacity asked again', () => asked >= askedBefore + 3);
+      expect((await h.client.status(taskId)).state).toBe('pending');
+      expect(h.requests.filter((r) => r.name === 'claimWork' && r.path.includes('dev-gone')).length).toBe(claimsBefore);
+      execFileSync('mknod', [join(own, 'video0'), 'c', '81', '0']);
+      const { status, log: text } = await resolvedLog(taskId);
+      expect(status.state).toBe('completed');
+      expect(text).toMatch(/81,\s+0/);
+      expect(log.records.filter((r) => r.type === 'host capacity adjusted').map((r) => r.capacity)).toEqual([1, 0, 1]);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 
   it('CPU pinning: two tasks at once, each on a core of its own', async () => {
