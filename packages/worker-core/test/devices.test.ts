@@ -57,6 +57,28 @@ describe('host devices through the worker (real engine)', () => {
     expect(log).toContain('Device loopbackVideo: /dev/video0');
   });
 
+  it('maps a whole snd-aloop card: its control and four pcm nodes', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'dw-devroot-'));
+    try {
+      await mkdir(join(own, 'snd'));
+      execFileSync('mknod', [join(own, 'snd', 'controlC0'), 'c', '116', '0']);
+      for (const [i, pcm] of ['D0c', 'D0p', 'D1c', 'D1p'].entries()) execFileSync('mknod', [join(own, 'snd', `pcmC0${pcm}`), 'c', '116', String(16 + i)]);
+      await h.startWorker({ workerType: 'dev-audio', features: { devices: { root: own, loopbackAudio: { enabled: true } } } });
+      const taskId = await h.createTask(
+        { image: TEST_IMAGE, command: ['ls', '-l', '/dev/snd'], maxRunTime: 60, capabilities: { devices: { loopbackAudio: true } } },
+        { workerType: 'dev-audio', scopes: ['docker-worker:capability:device:loopbackAudio:test-prov/dev-audio'] },
+      );
+      const { status, log } = await resolvedLog(taskId);
+      expect(status.state).toBe('completed');
+      expect(log).toContain('Device loopbackAudio: card 0');
+      for (const [node, minor] of [['controlC0', 0], ['pcmC0D0c', 16], ['pcmC0D0p', 17], ['pcmC0D1c', 18], ['pcmC0D1p', 19]] as const) {
+        expect(log).toMatch(new RegExp(`116,\\s+${minor}\\s.*${node}$`, 'm'));
+      }
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a device without its scope, a kind with no device, and never runs the task', async () => {
     await h.startWorker({ workerType: 'dev-refuse', ...devices() });
     const noScope = await h.createTask({ image: TEST_IMAGE, command: ['true'], maxRunTime: 60, capabilities: { devices: { loopbackVideo: true } } }, { workerType: 'dev-refuse' });
