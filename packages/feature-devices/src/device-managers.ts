@@ -8,10 +8,10 @@ import { absenceReason, discover, DEVICE_KINDS, LIMITED_KINDS, type DeviceKind, 
 import { CpuCores } from './cpu-cores.js';
 import type { DevicesSettings } from './devices-config.js';
 
-/** Why a kind is off, or the devices it offers. */
+/** Whether a kind is on; why not, when it is off. */
 export type KindState = { on: true } | { on: false; why: string };
 
-/** A kind was found absent and is left off: what the worker log says once. */
+/** What the worker log says about one kind at start: found (how many), or off and why. */
 export interface KindNotice {
   kind: DeviceKind;
   state: 'on' | 'off';
@@ -65,10 +65,6 @@ export class DeviceManagers {
     return { refusals, notices };
   }
 
-  get started(): boolean {
-    return this.#state.size > 0;
-  }
-
   state(kind: DeviceKind): KindState {
     return this.#state.get(kind) ?? { on: false, why: 'the devices feature was not started' };
   }
@@ -112,11 +108,6 @@ export class DeviceManagers {
   /** Give back what acquire handed out; releasing a shared device, or twice, does nothing. */
   release(kind: DeviceKind, device: HostDevice): void {
     this.#held.get(kind)?.delete(device.id);
-  }
-
-  /** How many devices of `kind` tasks hold now. */
-  heldCount(kind: DeviceKind): number {
-    return this.#held.get(kind)?.size ?? 0;
   }
 }
 

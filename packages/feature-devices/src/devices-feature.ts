@@ -53,6 +53,7 @@ export function createDevicesFeature(): Feature<DevicesOptions> {
         if (notice.state === 'on') log?.info('devices found', { kind: notice.kind, count: notice.count, root: created.root });
         else log?.info('devices off', { kind: notice.kind, why: notice.why });
       }
+      if (created.cpus) log?.info('cpu pinning', { cores: created.cpus.cores });
       managers = created;
       return undefined;
     },
