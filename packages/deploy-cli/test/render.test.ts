@@ -98,6 +98,8 @@ describe('dw-deploy render', () => {
       features: {
         localLiveLog: { port: 60023 },
         chainOfTrust: { ed25519SigningKeyLocation: '/etc/docker-worker/cot-signing-key.key' },
+        // The image loads both loopback modules: a machine without their devices must not start.
+        devices: { loopbackVideo: { enabled: true }, loopbackAudio: { enabled: true } },
       },
     });
   });

@@ -378,6 +378,7 @@ function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
       CapAdd: spec.capAdd ?? [],
       ExtraHosts: spec.extraHosts ?? [],
       ...(spec.shmSize !== undefined && { ShmSize: spec.shmSize }),
+      ...(spec.cpusetCpus !== undefined && { CpusetCpus: spec.cpusetCpus }),
       // The worker removes its containers itself, after reading their exit code and files.
       AutoRemove: false,
       // The worker reads the output through attach and keeps it in the task log; the engine's

@@ -57,20 +57,21 @@ describe('DockerRuntime on a real engine', () => {
   it('creates the container with the labels, env, command and host config asked for', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dw-bind-'));
     await writeFile(join(dir, 'file'), 'from the host\n');
-    const container = await create(['sh', '-c', 'cat /mnt/dw/file; grep -c dw-test.example /etc/hosts; echo "$B"'], {
+    const container = await create(['sh', '-c', 'cat /mnt/dw/file; grep -c dw-test.example /etc/hosts; echo "$B"; grep Cpus_allowed_list /proc/self/status'], {
       env: { A: '1', B: 'two  words=x' },
       labels: { 'org.taskcluster.docker-worker.test-extra': 'yes' },
       binds: [{ hostPath: dir, containerPath: '/mnt/dw', readOnly: true }],
       extraHosts: ['dw-test.example:127.0.0.1'],
       capAdd: ['SYS_PTRACE'],
       shmSize: 64 * 1024 * 1024,
+      cpusetCpus: '0',
     });
     try {
       const info = await docker.getContainer(container.id).inspect();
       // The image's own labels are merged in by the engine.
       expect(info.Config.Labels).toEqual(expect.objectContaining({ [RUN_LABEL]: runId, 'org.taskcluster.docker-worker.test-extra': 'yes' }));
       expect(info.Config.Env).toEqual(expect.arrayContaining(['A=1', 'B=two  words=x']));
-      expect(info.Config.Cmd).toEqual(['sh', '-c', 'cat /mnt/dw/file; grep -c dw-test.example /etc/hosts; echo "$B"']);
+      expect(info.Config.Cmd).toEqual(['sh', '-c', 'cat /mnt/dw/file; grep -c dw-test.example /etc/hosts; echo "$B"; grep Cpus_allowed_list /proc/self/status']);
       expect(info.Config.Tty).toBe(false);
       expect(info.Config.OpenStdin).toBe(false);
       expect(info.HostConfig).toMatchObject({
@@ -78,6 +79,7 @@ describe('DockerRuntime on a real engine', () => {
         ExtraHosts: ['dw-test.example:127.0.0.1'],
         CapAdd: ['SYS_PTRACE'],
         ShmSize: 64 * 1024 * 1024,
+        CpusetCpus: '0',
         Privileged: false,
         AutoRemove: false,
         // The output goes to the worker only, never into a second copy on the engine's disk.
@@ -86,7 +88,7 @@ describe('DockerRuntime on a real engine', () => {
       const output = collect(container.output);
       await container.start();
       expect(await container.wait()).toBe(0);
-      expect((await output).toString()).toBe('from the host\n1\ntwo  words=x\n');
+      expect((await output).toString()).toMatch(/^from the host\n1\ntwo {2}words=x\nCpus_allowed_list:\s+0\n$/);
     } finally {
       await container.remove();
       await rm(dir, { recursive: true, force: true });

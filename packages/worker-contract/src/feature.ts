@@ -93,11 +93,34 @@ export interface Feature<Options = Record<string, never>> {
    * section (see `configSchema`). The worker calls it once at start-up, before the first claim,
    * for every feature its config does not switch off, and refuses to start when it returns a
    * reason; so a feature may also take here what it holds for all its tasks (a listening port).
-   * A feature whose config section does not turn it on should return undefined.
+   * A feature whose config section does not turn it on should return undefined. `log` is the
+   * worker's own log, for what the operator should know without it stopping the start (a
+   * device kind found absent and left off); absent when the host has none.
    */
-  checkHost?(worker: WorkerIdentity, config: Record<string, unknown>): Promise<string | undefined>;
+  checkHost?(worker: WorkerIdentity, config: Record<string, unknown>, log?: HostLog): Promise<string | undefined>;
+  /**
+   * How many tasks this host can run at once because of this feature, or undefined for no
+   * limit: the worker claims at most the least of these and its configured capacity, minus the
+   * tasks running. Asked before every claim, after checkHost (so it may look at the host again:
+   * a device that came or went); so a feature whose tasks each hold one of a few host resources
+   * (a loopback device) never has a task claimed that would find none free.
+   */
+  capacity?(): Promise<CapacityLimit | undefined>;
   /** Fresh per-run state, with the options the host mapped for this task. */
   forTask(ctx: TaskContext, options: Options): TaskFeature;
+}
+
+/** The worker's own log (not a task's), as features see it at start-up. */
+export interface HostLog {
+  info(type: string, fields?: Record<string, unknown>): void;
+  warn(type: string, fields?: Record<string, unknown>): void;
+}
+
+/** A feature's limit on the tasks run at once (see `Feature.capacity`). */
+export interface CapacityLimit {
+  limit: number;
+  /** What sets it, for the worker log: `1 loopbackVideo device`. */
+  reason: string;
 }
 
 /** A JSON Schema (draft-07) for a feature's per-task options, as ajv reads it. */

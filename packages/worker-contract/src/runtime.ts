@@ -62,6 +62,11 @@ export interface ContainerAdditions {
   capAdd?: string[];
   extraHosts?: string[];
   privileged?: boolean;
+  /**
+   * The CPUs the container may run on, as Linux cpusets write them (`3`, `0-1`): a feature
+   * pinning each task to its own core. One feature sets it; when several do, the last wins.
+   */
+  cpusetCpus?: string;
 }
 
 export interface ContainerSpec {
@@ -80,6 +85,8 @@ export interface ContainerSpec {
   capAdd?: string[];
   extraHosts?: string[];
   shmSize?: number;
+  /** See ContainerAdditions.cpusetCpus; every CPU when absent. */
+  cpusetCpus?: string;
   name?: string;
 }
 

@@ -95,6 +95,10 @@ export class Worker {
   #collecting: Promise<void> | undefined;
   /** The config runs get: `features` as checked at start (each section validated, `enabled` removed). */
   #runConfig: WorkerConfig;
+  /** Features the config switches off (`features.<name>.enabled: false`). */
+  #switchedOff: ReadonlySet<string> = new Set();
+  /** The capacity last used, as #hostCapacity logs its changes. */
+  #capacity = 0;
   /** Held from start() until stop(): the work directory's lock (when start() took it) and this process's. */
   #locks: HostLock[] = [];
 
@@ -178,13 +182,43 @@ export class Worker {
     const { settings, problems } = featureSettings(features.map((bound) => bound.feature), config.features);
     if (problems.length > 0) throw new ConfigError(`invalid worker config:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
     this.#runConfig = { ...config, features: settings.sections };
+    this.#switchedOff = settings.switchedOff;
+    this.#capacity = config.capacity;
     const refusals: string[] = [];
     for (const { feature } of features) {
       if (!feature.checkHost || settings.switchedOff.has(feature.name)) continue;
-      const why = await feature.checkHost(this.identity, settings.sections[feature.name] ?? {});
+      const why = await feature.checkHost(this.identity, settings.sections[feature.name] ?? {}, this.#options.log);
       if (why) refusals.push(`feature ${feature.name}: ${why}`);
     }
     if (refusals.length > 0) throw new ConfigError(`this worker cannot start:\n${refusals.map((p) => `  - ${p}`).join('\n')}`);
+  }
+
+  /**
+   * `capacity`, lowered to the least limit of the features that have one (the devices feature:
+   * its limited devices, one per task). Said in the worker log each time the result changes.
+   */
+  async #hostCapacity(): Promise<number> {
+    const { config, features, log } = this.#options;
+    let capacity = config.capacity;
+    let reason: string | undefined;
+    for (const { feature } of features) {
+      if (!feature.capacity || this.#switchedOff.has(feature.name)) continue;
+      try {
+        const limit = await feature.capacity();
+        if (limit && limit.limit < capacity) {
+          capacity = limit.limit;
+          reason = `feature ${feature.name}: ${limit.reason}`;
+        }
+      } catch (err) {
+        // A feature that cannot say (a device root gone unreadable) does not stop the worker.
+        log.warn('feature capacity unknown', { feature: feature.name, error: err });
+      }
+    }
+    if (capacity !== this.#capacity) {
+      log.info('host capacity adjusted', { configured: config.capacity, capacity, ...(reason ? { reason } : {}) });
+      this.#capacity = capacity;
+    }
+    return capacity;
   }
 
   /**
@@ -272,9 +306,12 @@ export class Worker {
     const { config, queue, log } = this.#options;
     const maxTasks = this.#options.maxTasks ?? Infinity;
     while (!this.#stopping && this.#claimed < maxTasks) {
-      const free = Math.min(config.capacity - this.#runs.size, maxTasks - this.#claimed, 32);
+      const capacity = await this.#hostCapacity();
+      const free = Math.min(capacity - this.#runs.size, maxTasks - this.#claimed, 32);
       if (free <= 0) {
-        await once(this.#events, 'slot');
+        // No run to end and free a slot: the features' devices are gone; look again later.
+        if (this.#runs.size === 0 && capacity < config.capacity) await this.#pause(config.taskQueue.pollInterval);
+        else await once(this.#events, 'slot');
         continue;
       }
       if (this.#engineLost) {

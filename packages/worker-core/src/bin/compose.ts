@@ -5,6 +5,7 @@
 import { DockerRuntime, HostCacheManager, allowPtraceFeature } from '@docker-worker/docker-runtime';
 import { LiveLogServer, bulkLogFeature, createLiveLogFeature } from '@docker-worker/feature-livelog';
 import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
+import { createDevicesFeature, type DevicesOptions } from '@docker-worker/feature-devices';
 import { LocalQueue } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
 import type { CacheManager, Runtime } from '@docker-worker/worker-contract';
@@ -21,6 +22,16 @@ export function createFeatures(services: FeatureServices): BoundFeature[] {
     bindFeature(createLiveLogFeature({ server: services.liveLog }), { defaultEnabled: true, options: (payload) => (payload.log === undefined ? {} : { name: payload.log }) }),
     bindFeature(bulkLogFeature, { defaultEnabled: false }),
     bindFeature(allowPtraceFeature, { defaultEnabled: false }),
+    // On for every task: it gives only what `capabilities.devices` asks for, and holds which
+    // devices are taken across tasks (so one instance per worker).
+    bindFeature(createDevicesFeature(), {
+      defaultEnabled: true,
+      options: (payload): DevicesOptions => payload.capabilities?.devices ?? {},
+      requestedBy: {
+        field: 'payload.capabilities.devices',
+        asked: (payload) => Object.entries(payload.capabilities?.devices ?? {}).filter(([, wanted]) => wanted === true).map(([kind]) => kind),
+      },
+    }),
     bindFeature(artifactsFeature, {
       defaultEnabled: true,
       options: (payload) => ({

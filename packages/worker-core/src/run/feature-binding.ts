@@ -16,14 +16,28 @@ export interface BoundFeature {
   readonly feature: Feature<any>;
   /** The feature's options for this (valid) payload. */
   options(payload: DockerWorkerPayload): unknown;
+  /** See `FeatureRequest`. */
+  readonly requestedBy?: FeatureRequest;
+}
+
+/**
+ * A payload field other than `payload.features.<name>` that asks for what the feature gives
+ * (`payload.capabilities.devices` for the devices feature): scope problems name it, and a
+ * request made through it while the feature is off is refused rather than run without.
+ */
+export interface FeatureRequest {
+  /** The field, as messages name it: `payload.capabilities.devices`. */
+  field: string;
+  /** The sub-fields of it this payload sets (`loopbackVideo`), none when it asks for nothing. */
+  asked(payload: DockerWorkerPayload): string[];
 }
 
 export function bindFeature<Options>(
   feature: Feature<Options>,
-  binding: { defaultEnabled: boolean; options?: (payload: DockerWorkerPayload) => Options },
+  binding: { defaultEnabled: boolean; options?: (payload: DockerWorkerPayload) => Options; requestedBy?: FeatureRequest },
 ): BoundFeature {
   const options = binding.options ?? (() => ({}));
-  return { name: feature.name, defaultEnabled: binding.defaultEnabled, feature, options };
+  return { name: feature.name, defaultEnabled: binding.defaultEnabled, feature, options, ...(binding.requestedBy ? { requestedBy: binding.requestedBy } : {}) };
 }
 
 /** A feature with the options mapped for one task: what a run's pipeline holds. */

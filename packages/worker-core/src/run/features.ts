@@ -1,3 +1,4 @@
+import type { DockerWorkerPayload } from '@docker-worker/schema';
 import type { ScopeRequirement, TaskDefinition } from '@docker-worker/worker-contract';
 import type { BoundFeature, EnabledFeature } from './feature-binding.js';
 
@@ -59,6 +60,25 @@ export function featureScopes(enabled: readonly EnabledFeature[], task: TaskDefi
   return enabled.flatMap(({ bound, options }) => {
     const scopes = bound.feature.requiredScopes?.(task, options) ?? [];
     if (scopes.length === 0) return [];
-    return [{ for: `payload.features.${bound.name}`, scopes: scopes.length === 1 ? scopes[0]! : { AllOf: scopes } }];
+    return [{ for: bound.requestedBy?.field ?? `payload.features.${bound.name}`, scopes: scopes.length === 1 ? scopes[0]! : { AllOf: scopes } }];
+  });
+}
+
+/**
+ * What the payload asks for through a feature's other field (see FeatureRequest) while the
+ * feature is off, one sentence per sub-field: the task would otherwise run without it.
+ */
+export function unmetRequests(
+  available: readonly BoundFeature[],
+  enabled: readonly BoundFeature[],
+  payload: DockerWorkerPayload,
+  switchedOff: ReadonlySet<string> = new Set(),
+): string[] {
+  return available.flatMap((bound) => {
+    if (!bound.requestedBy || enabled.includes(bound)) return [];
+    const why = switchedOff.has(bound.name)
+      ? `the ${bound.name} feature is switched off on this worker (features.${bound.name}.enabled is false in its config)`
+      : `payload.features.${bound.name} is false`;
+    return bound.requestedBy.asked(payload).map((sub) => `${bound.requestedBy!.field}.${sub}: ${why}`);
   });
 }

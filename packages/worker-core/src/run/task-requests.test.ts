@@ -18,7 +18,6 @@ describe('requestProblems', () => {
     );
     expect(problems).toEqual([
       'payload.capabilities.privileged: this worker does not run privileged containers (dockerConfig.allowPrivileged is false)',
-      'payload.capabilities.devices.loopbackVideo: this worker offers no host devices',
       'payload.cache["a::b"]: cache names may not contain "::"',
       'payload.artifacts["public/x"].expires (2031-01-01T00:00:00.000Z) is after the task\'s expires (2030-01-01T00:00:00.000Z)',
     ]);
@@ -31,15 +30,15 @@ describe('requestScopes', () => {
 
   it('accepts each scope plain, for the worker pool, or through a * scope', () => {
     const required = requestScopes(payload, task);
-    expect(required.map((r) => r.for)).toEqual(['payload.capabilities.privileged', 'payload.capabilities.devices.loopbackVideo', 'payload.cache["level-3-checkouts"]']);
-    const held = new TaskScopes(['docker-worker:capability:privileged:prov/wt', 'docker-worker:capability:device:loopbackVideo', 'docker-worker:cache:level-3-*']);
+    // Devices' scopes are the devices feature's own (see validate-task.test.ts).
+    expect(required.map((r) => r.for)).toEqual(['payload.capabilities.privileged', 'payload.cache["level-3-checkouts"]']);
+    const held = new TaskScopes(['docker-worker:capability:privileged:prov/wt', 'docker-worker:cache:level-3-*']);
     expect(held.problems(required)).toEqual([]);
   });
 
   it('names each missing scope with both forms', () => {
     expect(new TaskScopes(['docker-worker:capability:privileged:prov/other']).problems(requestScopes(payload, task))).toEqual([
       'payload.capabilities.privileged needs the task scope docker-worker:capability:privileged or docker-worker:capability:privileged:prov/wt',
-      'payload.capabilities.devices.loopbackVideo needs the task scope docker-worker:capability:device:loopbackVideo or docker-worker:capability:device:loopbackVideo:prov/wt',
       'payload.cache["level-3-checkouts"] needs the task scope docker-worker:cache:level-3-checkouts or docker-worker:cache:level-3-checkouts:prov/wt',
     ]);
   });

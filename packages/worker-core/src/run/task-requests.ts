@@ -20,10 +20,6 @@ export function requestProblems(payload: DockerWorkerPayload, task: TaskDefiniti
   if (payload.capabilities?.disableSeccomp && !host.allowDisableSeccomp) {
     problems.push('payload.capabilities.disableSeccomp: this worker does not run containers without seccomp (dockerConfig.allowDisableSeccomp is false)');
   }
-  for (const [device, wanted] of Object.entries(payload.capabilities?.devices ?? {})) {
-    // Devices come with feature-devices; until then a request must not silently run without one.
-    if (wanted) problems.push(`payload.capabilities.devices.${device}: this worker offers no host devices`);
-  }
   for (const name of Object.keys(payload.cache ?? {})) {
     if (name.includes('::')) problems.push(`payload.cache["${name}"]: cache names may not contain "::"`);
   }
@@ -37,7 +33,7 @@ export function requestProblems(payload: DockerWorkerPayload, task: TaskDefiniti
 }
 
 /**
- * The scopes the payload's requests need. Each may also be held for the task's worker pool
+ * The scopes the payload's requests need (devices' are the devices feature's own). Each may also be held for the task's worker pool
  * only (`<scope>:<provisionerId>/<workerType>`), as docker-worker and d2g accept them, except
  * disableSeccomp: d2g accepts only its plain scope, so a grant made for d2g means the same here.
  */
@@ -48,9 +44,6 @@ export function requestScopes(payload: DockerWorkerPayload, task: TaskDefinition
   }
   if (payload.capabilities?.disableSeccomp) {
     required.push({ for: 'payload.capabilities.disableSeccomp', scopes: 'docker-worker:capability:disableSeccomp' });
-  }
-  for (const [device, wanted] of Object.entries(payload.capabilities?.devices ?? {})) {
-    if (wanted) required.push({ for: `payload.capabilities.devices.${device}`, scopes: scopeInPool(`docker-worker:capability:device:${device}`, task) });
   }
   for (const name of Object.keys(payload.cache ?? {})) {
     if (!name.includes('::')) required.push({ for: `payload.cache["${name}"]`, scopes: scopeInPool(`docker-worker:cache:${name}`, task) });

@@ -418,6 +418,7 @@ export class TaskRun {
       privileged: payload.capabilities?.privileged === true || additions.some((a) => a.privileged),
       disableSeccomp: payload.capabilities?.disableSeccomp === true,
       shmSize: SHM_SIZE,
+      ...cpuset(additions),
     });
     this.#container = container;
     // A cancel that came while the container was being created found nothing to kill.
@@ -535,4 +536,10 @@ export class TaskRun {
     }
     return final;
   }
+}
+
+/** The features' CPU pinning, the last one's when several pin (see ContainerAdditions.cpusetCpus). */
+function cpuset(additions: readonly ContainerAdditions[]): { cpusetCpus?: string } {
+  const pinned = additions.filter((a) => a.cpusetCpus !== undefined).at(-1)?.cpusetCpus;
+  return pinned === undefined ? {} : { cpusetCpus: pinned };
 }

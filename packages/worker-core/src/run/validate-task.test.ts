@@ -1,6 +1,8 @@
 import { InternalError, MalformedPayloadError, scopeInPool, type TaskDefinition } from '@docker-worker/worker-contract';
 import { bindFeature } from './feature-binding.js';
 import { payloadWarnings, validateTask, type ValidationHost } from './validate-task.js';
+import { LiveLogServer } from '@docker-worker/feature-livelog';
+import { createFeatures } from '../bin/compose.js';
 
 const ptrace = bindFeature({ name: 'allowPtrace', requiredScopes: (task) => [scopeInPool('docker-worker:feature:allowPtrace', task)], forTask: () => ({}) }, { defaultEnabled: false });
 const log = bindFeature({ name: 'localLiveLog', reservedArtifacts: ['public/logs/live.log'], forTask: () => ({}) }, { defaultEnabled: true });
@@ -110,5 +112,41 @@ describe('retired features and unknown top-level keys', () => {
     expect(payloadWarnings(payload)).toEqual(['payload.maxRuntime is not a payload field; it is ignored (did you mean "maxRunTime"?)']);
     expect(await problemsOf(task(payload))).toEqual([expect.stringMatching(/^payload\.encryptedEnv is retired/)]);
     expect(await problemsOf(task({ image: 'x', maxRunTime: 1, maxRuntime: 5 }))).toEqual([]);
+  });
+});
+
+describe('capabilities.devices, through the devices feature as the worker binds it', () => {
+  const services = { liveLog: new LiveLogServer(), stop: async () => {} };
+  const devices = createFeatures(services).find((f) => f.name === 'devices')!;
+  const withDevices = [log, devices];
+  const asks = { image: 'x', maxRunTime: 1, capabilities: { devices: { loopbackVideo: true, kvm: true, loopbackAudio: false } } };
+
+  async function problems(definition: TaskDefinition, host: ValidationHost = { allowPrivileged: false }): Promise<string[]> {
+    return validateTask(definition, withDevices, host).then(
+      () => [],
+      (err: unknown) => (err as MalformedPayloadError).problems,
+    );
+  }
+
+  it('maps the asked devices onto the feature options and needs each one\'s scope, plain or for the pool', async () => {
+    const held = ['docker-worker:capability:device:loopbackVideo', 'docker-worker:capability:device:kvm:prov/wt'];
+    const { features: enabled } = await validateTask(task(asks, held), withDevices, { allowPrivileged: false });
+    expect(enabled.find((f) => f.bound === devices)?.options).toEqual({ loopbackVideo: true, kvm: true, loopbackAudio: false });
+    expect(await problems(task(asks, ['docker-worker:capability:device:kvm']))).toEqual([
+      'payload.capabilities.devices needs the task scope docker-worker:capability:device:loopbackVideo or docker-worker:capability:device:loopbackVideo:prov/wt',
+    ]);
+  });
+
+  it('refuses devices asked for while the feature is off, on the worker or by the payload', async () => {
+    const held = ['docker-worker:capability:device:*'];
+    expect(await problems(task(asks, held), { allowPrivileged: false, switchedOff: new Set(['devices']) })).toEqual([
+      'payload.capabilities.devices.loopbackVideo: the devices feature is switched off on this worker (features.devices.enabled is false in its config)',
+      'payload.capabilities.devices.kvm: the devices feature is switched off on this worker (features.devices.enabled is false in its config)',
+    ]);
+    expect(await problems(task({ ...asks, features: { devices: false } }, held))).toEqual([
+      'payload.capabilities.devices.loopbackVideo: payload.features.devices is false',
+      'payload.capabilities.devices.kvm: payload.features.devices is false',
+    ]);
+    expect(await problems(task({ image: 'x', maxRunTime: 1, features: { devices: false } }))).toEqual([]);
   });
 });

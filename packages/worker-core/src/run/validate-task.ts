@@ -1,7 +1,7 @@
 import { payloadSchema, unknownPayloadKeys, validateFeatureOptions, validatePayload, type DockerWorkerPayload, type SchemaProblem } from '@docker-worker/schema';
 import { InternalError, MalformedPayloadError, type ImageSpec, type Runtime, type ScopeRequirement, type TaskDefinition } from '@docker-worker/worker-contract';
 import type { BoundFeature, EnabledFeature } from './feature-binding.js';
-import { RETIRED_PAYLOAD_KEYS, featureScopes, selectFeatures } from './features.js';
+import { RETIRED_PAYLOAD_KEYS, featureScopes, selectFeatures, unmetRequests } from './features.js';
 import { fieldPath } from './field-path.js';
 import { payloadValueProblems } from './payload-checks.js';
 import { requestProblems, requestScopes, type HostOffer } from './task-requests.js';
@@ -45,6 +45,7 @@ export async function validateTask(
   // Valid but for feature names this worker offers beyond the published ones (or explains).
   const payload = task.payload as DockerWorkerPayload;
   problems.push(...requestProblems(payload, task, host));
+  problems.push(...unmetRequests(available, enabled, payload, host.switchedOff));
   problems.push(...payloadValueProblems(payload));
   const features = enabled.map((bound) => ({ bound, options: featureOptions(bound, payload) }));
   const reserved = new Set(enabled.flatMap((f) => f.feature.reservedArtifacts ?? []));
