@@ -5,6 +5,7 @@
 import { DockerRuntime, HostCacheManager, allowPtraceFeature } from '@docker-worker/docker-runtime';
 import { LiveLogServer, bulkLogFeature, createLiveLogFeature } from '@docker-worker/feature-livelog';
 import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
+import { taskclusterProxyFeature } from '@docker-worker/feature-taskcluster-proxy';
 import { LocalQueue } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
 import type { CacheManager, Runtime } from '@docker-worker/worker-contract';
@@ -21,6 +22,7 @@ export function createFeatures(services: FeatureServices): BoundFeature[] {
     bindFeature(createLiveLogFeature({ server: services.liveLog }), { defaultEnabled: true, options: (payload) => (payload.log === undefined ? {} : { name: payload.log }) }),
     bindFeature(bulkLogFeature, { defaultEnabled: false }),
     bindFeature(allowPtraceFeature, { defaultEnabled: false }),
+    bindFeature(taskclusterProxyFeature, { defaultEnabled: false }),
     bindFeature(artifactsFeature, {
       defaultEnabled: true,
       options: (payload) => ({
