@@ -6,6 +6,7 @@ import { MemoryTaskLog, RecordingPublisher, testTaskContext, testTaskDefinition 
 import type { runtimeConformance } from '@docker-worker/worker-contract/conformance';
 import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
 import { createLiveLogFeature, bulkLogFeature } from '@docker-worker/feature-livelog';
+import { taskclusterProxyFeature } from '@docker-worker/feature-taskcluster-proxy';
 import { DockerRuntime } from '@docker-worker/docker-runtime';
 import { validatePayload, type DockerWorkerPayload } from '@docker-worker/schema';
 import { LocalQueue } from '@docker-worker/local-queue';
@@ -31,6 +32,7 @@ export const features: BoundFeature[] = [
   bindFeature(chainOfTrustFeature, { defaultEnabled: false }),
   bindFeature(createLiveLogFeature(), { defaultEnabled: true }),
   bindFeature(bulkLogFeature, { defaultEnabled: false }),
+  bindFeature(taskclusterProxyFeature, { defaultEnabled: false }),
 ];
 export const context: Promise<TaskContext> = testTaskContext({ artifacts: new RecordingPublisher() });
 export type Conformance = typeof runtimeConformance;

@@ -9,6 +9,7 @@ const expected = {
   '@docker-worker/docker-runtime': ['DockerRuntime', 'allowPtraceFeature', 'HostCacheManager'],
   '@docker-worker/feature-livelog': ['createLiveLogFeature', 'liveLogFeature', 'bulkLogFeature', 'LiveLogServer'],
   '@docker-worker/feature-artifacts': ['artifactsFeature', 'chainOfTrustFeature'],
+  '@docker-worker/feature-taskcluster-proxy': ['taskclusterProxyFeature', 'createTaskclusterProxyFeature', 'ProxyServer', 'proxyTarget'],
   '@docker-worker/local-queue': ['LocalQueue', 'PulsePublisher'],
   '@docker-worker/worker-core': ['Worker', 'TaskRun', 'bindFeature', 'loadConfig', 'QueueClient'],
 };
