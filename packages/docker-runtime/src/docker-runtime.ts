@@ -10,6 +10,7 @@ import {
   type ImageContext,
   type ImageSpec,
   type ListedContainer,
+  type ListedNetwork,
   type ResolvedImage,
   type Runtime,
   type ScopeRequirement,
@@ -345,6 +346,17 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       if (statusCodeOf(err) === 404) return;
       throw engineFailure(`remove network ${id}`, err);
+    }
+  }
+
+  async listNetworks(labels: Record<string, string>): Promise<ListedNetwork[]> {
+    const selectors = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+    if (selectors.length === 0) throw new Error('listNetworks needs at least one label');
+    try {
+      const found = await this.#docker.listNetworks({ filters: JSON.stringify({ label: selectors }) });
+      return found.map((info) => ({ id: info.Id, labels: info.Labels ?? {} }));
+    } catch (err) {
+      throw engineFailure('list networks', err);
     }
   }
 

@@ -38,6 +38,7 @@ describe('DockerRuntime networks (real engine)', () => {
     const info = await docker.getNetwork(network.id).inspect();
     expect(info.Labels).toEqual(labels);
     expect(info.Driver).toBe('bridge');
+    expect(await runtime.listNetworks(labels)).toEqual([{ id: network.id, labels }]);
 
     const container = await runtime.createContainer({ image: imageId, command: ['hostname', '-i'], env: {}, labels, network: network.id });
     const output = collect(container.output);
@@ -48,6 +49,7 @@ describe('DockerRuntime networks (real engine)', () => {
     await container.remove();
 
     await runtime.removeNetwork(network.id);
+    expect(await runtime.listNetworks(labels)).toEqual([]);
     await expect(docker.getNetwork(network.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
     // Gone already: no error.
     await expect(runtime.removeNetwork(network.id)).resolves.toBeUndefined();

@@ -85,6 +85,12 @@ export interface ContainerSpec {
   network?: string;
 }
 
+/** A network as `Runtime.listNetworks` finds it. */
+export interface ListedNetwork {
+  id: string;
+  labels: Record<string, string>;
+}
+
 /** A network `Runtime.createNetwork` made: its id, and the host's address and range on it. */
 export interface CreatedNetwork {
   id: string;
@@ -160,6 +166,8 @@ export interface Runtime {
   createNetwork?(labels: Record<string, string>): Promise<CreatedNetwork>;
   /** Remove a network `createNetwork` made. No error when it is already gone. */
   removeNetwork?(id: string): Promise<void>;
+  /** Every network whose labels include all of `labels`: what a dead worker process left. */
+  listNetworks?(labels: Record<string, string>): Promise<ListedNetwork[]>;
   /**
    * Remove images this runtime fetched that no task used for `imageExpirationMs` (all unused
    * ones under disk pressure), never one in use or being fetched. Optional: a runtime without
