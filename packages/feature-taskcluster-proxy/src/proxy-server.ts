@@ -111,12 +111,17 @@ export class ProxyServer {
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
-    pipeline(req, upstream, (err) => {
-      if (err && !res.headersSent) reply(res, 502, { message: `The proxy could not reach ${url}: ${err.message}` });
-    });
-    upstream.on('error', (err) => {
+    // The request body's pipeline and the upstream request both report a failure to connect: one answer.
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
       if (!res.headersSent) reply(res, 502, { message: `The proxy could not reach ${url}: ${err.message}` });
       else res.destroy(err);
+    };
+    upstream.on('error', fail);
+    pipeline(req, upstream, (err) => {
+      if (err) fail(err);
     });
   }
 

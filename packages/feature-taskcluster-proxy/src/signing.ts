@@ -10,7 +10,9 @@ export const BEWIT_TTL_SEC = 60 * 60;
  */
 function ext(credentials: Credentials, authorizedScopes: readonly string[]): string {
   const content: Record<string, unknown> = { authorizedScopes };
-  if (credentials.certificate) content.certificate = JSON.parse(credentials.certificate) as unknown;
+  // Claims hand the certificate out as JSON text; some clients keep it parsed.
+  const certificate: unknown = credentials.certificate;
+  if (certificate) content.certificate = typeof certificate === 'string' ? (JSON.parse(certificate) as unknown) : certificate;
   return Buffer.from(JSON.stringify(content)).toString('base64');
 }
 
