@@ -149,3 +149,44 @@ describe('taskclusterProxy across reclaims (short claims)', () => {
     expect(await ourListeners()).not.toContain(`${gateway}:80`);
   });
 });
+
+describe('taskclusterProxy /bewit, the queue reachable from containers', () => {
+  const h = new Harness();
+  beforeAll(async () => {
+    // On the engine's default bridge address, so a container can fetch a signed URL directly.
+    const { stdout } = await run('ip', ['-4', '-o', 'addr', 'show', 'docker0']);
+    const host = /inet (\d+\.\d+\.\d+\.\d+)/.exec(stdout)?.[1];
+    if (!host) throw new Error(`docker0 has no IPv4 address: ${stdout}`);
+    await h.start({ host });
+    await h.startWorker();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('signs a URL a plain wget then reads without credentials, where the unsigned one is refused', async () => {
+    const artifact = '$TASKCLUSTER_ROOT_URL/api/queue/v1/task/$TASK_ID/runs/$RUN_ID/artifacts/private/ping';
+    const script = [
+      // A private artifact pointing at the queue's ping: reading it needs queue:get-artifact:private/ping.
+      `wget -q -O /dev/null --header "Content-Type: application/json" --post-data '{"storageType":"reference","expires":"'"$EXPIRES"'","url":"'"$TASKCLUSTER_ROOT_URL"'/api/queue/v1/ping","contentType":"application/json"}' ` +
+        '"http://taskcluster/queue/v1/task/$TASK_ID/runs/$RUN_ID/artifacts/private/ping" && echo created',
+      `wget -q -O /dev/null "${artifact}" 2>&1 || echo unsigned=refused`,
+      // The signed URL is the 303's Location (busybox wget would follow it as a POST, which a bewit does not allow).
+      `signed=$(wget -S -O /dev/null --post-data "${artifact}" http://taskcluster/bewit 2>&1 | tr -d '\\r' | sed -n 's/^ *[Ll]ocation: //p' | head -1)`,
+      'echo "signed: $signed"',
+      // Straight to the queue, no proxy, no credentials.
+      'wget -q -O- "$signed"; echo " signed=$?"',
+    ].join('\n');
+    const expires = new Date(Date.now() + 12 * 3600_000).toJSON();
+    const taskId = await h.createTask(
+      { image: TEST_IMAGE, command: ['sh', '-c', script], maxRunTime: 60, features: { taskclusterProxy: true }, env: { EXPIRES: expires } },
+      { scopes: [FEATURE_SCOPE, 'queue:get-artifact:private/ping'] },
+    );
+    const status = await h.waitResolved(taskId);
+    const log = await h.backingLog(taskId);
+    expect(status.state).toBe('completed');
+    expect(log).toMatch(/created/);
+    expect(log).toMatch(/unsigned=refused/);
+    expect(log).toMatch(/"alive":true.* signed=0/);
+  });
+});
