@@ -32,7 +32,12 @@ class TaskclusterProxyTask implements TaskFeature {
     }
     const { gateway, subnet } = await ctx.network();
     const server = new ProxyServer({ rootUrl: ctx.worker.rootUrl, credentials: ctx.credentials(), authorizedScopes: proxyScopes(ctx), clients: subnet });
-    const port = await server.listen(gateway, this.#port);
+    let port: number;
+    try {
+      port = await server.listen(gateway, this.#port);
+    } catch (err) {
+      throw new InternalError(`features.taskclusterProxy: the proxy cannot listen on ${gateway}:${this.#port}: ${(err as Error).message}`, { cause: err });
+    }
     this.#server = server;
     this.#unsubscribe = ctx.onCredentials((credentials) => {
       server.credentials = credentials;

@@ -195,6 +195,26 @@ describe('taskclusterProxy feature hooks', () => {
     await expect(fetch(`${base}/queue/v1/task/${run.taskId}`)).rejects.toThrow();
   });
 
+  it('fails the link, saying where, when the port is taken', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const run = await claimedRun(queue, []);
+      const ctx = {
+        ...(await testTaskContext({ worker: { rootUrl: queue.rootUrl }, task: run.task, workDir: null })),
+        network: async () => ({ gateway: '127.0.0.1', subnet: '127.0.0.0/8' }),
+        credentials: () => run.credentials,
+        onCredentials: () => () => {},
+      };
+      const hooks = createTaskclusterProxyFeature({ port }).forTask(ctx, {});
+      await expect(hooks.link!()).rejects.toThrow(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      await hooks.killed!({ state: 'exception', reason: 'internal-error' });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('fails the link when the host gives no network', async () => {
     const hooks = createTaskclusterProxyFeature().forTask(await testTaskContext({ workDir: null }), {});
     await expect(hooks.link!()).rejects.toThrow(/needs a run network/);
