@@ -88,8 +88,8 @@ export class Daemon {
     }
   }
 
-  /** createTask of a docker-worker payload on this daemon's task queue (or `workerType`'s); returns the taskId. */
-  async create(payload, taskId = slugid(), workerType = this.workerType) {
+  /** createTask of a docker-worker payload on this daemon's task queue (or `workerType`'s), with `scopes`; returns the taskId. */
+  async create(payload, taskId = slugid(), workerType = this.workerType, scopes = []) {
     const at = Date.now();
     await this.client.createTask(taskId, {
       provisionerId: 'bench',
@@ -104,7 +104,7 @@ export class Daemon {
       created: new Date(at).toISOString(),
       deadline: new Date(at + 3600_000).toISOString(),
       expires: new Date(at + 86400_000).toISOString(),
-      scopes: [],
+      scopes,
       payload: { image: IMAGE, maxRunTime: 600, ...payload },
       metadata: { name: `bench ${this.name}`, description: 'benchmark', owner: 'bench@example.com', source: 'https://example.com/bench' },
       tags: {},

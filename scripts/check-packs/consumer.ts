@@ -7,6 +7,7 @@ import type { runtimeConformance } from '@docker-worker/worker-contract/conforma
 import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
 import { createLiveLogFeature, bulkLogFeature } from '@docker-worker/feature-livelog';
 import { createDevicesFeature, type DevicesOptions } from '@docker-worker/feature-devices';
+import { taskclusterProxyFeature } from '@docker-worker/feature-taskcluster-proxy';
 import { DockerRuntime } from '@docker-worker/docker-runtime';
 import { validatePayload, type DockerWorkerPayload } from '@docker-worker/schema';
 import { LocalQueue } from '@docker-worker/local-queue';
@@ -33,6 +34,7 @@ export const features: BoundFeature[] = [
   bindFeature(createLiveLogFeature(), { defaultEnabled: true }),
   bindFeature(bulkLogFeature, { defaultEnabled: false }),
   bindFeature(createDevicesFeature(), { defaultEnabled: true, options: (payload): DevicesOptions => payload.capabilities?.devices ?? {} }),
+  bindFeature(taskclusterProxyFeature, { defaultEnabled: false }),
 ];
 export const context: Promise<TaskContext> = testTaskContext({ artifacts: new RecordingPublisher() });
 export type Conformance = typeof runtimeConformance;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   ImageError,
@@ -5,9 +6,11 @@ import {
   MalformedPayloadError,
   type Container,
   type ContainerSpec,
+  type CreatedNetwork,
   type ImageContext,
   type ImageSpec,
   type ListedContainer,
+  type ListedNetwork,
   type ResolvedImage,
   type Runtime,
   type ScopeRequirement,
@@ -314,6 +317,49 @@ export class DockerRuntime implements Runtime {
     return removed.reduce((sum: number, count) => sum + count, 0);
   }
 
+  /**
+   * A bridge network of its own (the engine picks a free range): the host holds its gateway
+   * address, and other bridges' containers are kept apart from it by the engine's isolation rules.
+   */
+  async createNetwork(labels: Record<string, string>): Promise<CreatedNetwork> {
+    let id: string;
+    try {
+      const network = await this.#docker.createNetwork({ Name: `dw-${randomUUID()}`, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+      id = network.id;
+    } catch (err) {
+      throw engineFailure('create a network for the task', err);
+    }
+    try {
+      const info = (await this.#docker.getNetwork(id).inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string; Subnet?: string }> } };
+      const ipv4 = (info.IPAM?.Config ?? []).find((c) => c.Gateway && c.Subnet && !c.Subnet.includes(':'));
+      if (!ipv4?.Gateway || !ipv4.Subnet) throw new InternalError(`network ${id} has no IPv4 gateway`);
+      return { id, gateway: ipv4.Gateway, subnet: ipv4.Subnet };
+    } catch (err) {
+      await this.removeNetwork(id).catch(() => {});
+      throw err instanceof InternalError ? err : engineFailure(`inspect network ${id}`, err);
+    }
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    try {
+      await this.#docker.getNetwork(id).remove();
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return;
+      throw engineFailure(`remove network ${id}`, err);
+    }
+  }
+
+  async listNetworks(labels: Record<string, string>): Promise<ListedNetwork[]> {
+    const selectors = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+    if (selectors.length === 0) throw new Error('listNetworks needs at least one label');
+    try {
+      const found = await this.#docker.listNetworks({ filters: JSON.stringify({ label: selectors }) });
+      return found.map((info) => ({ id: info.Id, labels: info.Labels ?? {} }));
+    } catch (err) {
+      throw engineFailure('list networks', err);
+    }
+  }
+
   /** The engine's record of `reference`, or undefined when it does not have the image. */
   async #localImage(reference: ImageReference): Promise<Dockerode.ImageInspectInfo | undefined> {
     try {
@@ -377,6 +423,7 @@ function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
       ...(spec.disableSeccomp === true && { SecurityOpt: ['seccomp=unconfined'] }),
       CapAdd: spec.capAdd ?? [],
       ExtraHosts: spec.extraHosts ?? [],
+      ...(spec.network !== undefined && { NetworkMode: spec.network }),
       ...(spec.shmSize !== undefined && { ShmSize: spec.shmSize }),
       ...(spec.cpusetCpus !== undefined && { CpusetCpus: spec.cpusetCpus }),
       // The worker removes its containers itself, after reading their exit code and files.

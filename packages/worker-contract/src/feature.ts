@@ -3,7 +3,7 @@ import type { TaskLog } from './log.js';
 import type { RunOutcome } from './outcome.js';
 import type { Container, ContainerAdditions, ResolvedImage, TaskFiles } from './runtime.js';
 import type { ScopeExpression } from './scopes.js';
-import type { TaskDefinition, WorkerIdentity } from './task.js';
+import type { Credentials, TaskDefinition, WorkerIdentity } from './task.js';
 
 /**
  * What a feature knows about the run it serves. No payload: what a feature needs of the task's
@@ -32,6 +32,31 @@ export interface TaskContext {
   workDir?: string;
   /** The image the container runs, set once it is resolved (before the `created` hooks). */
   image?: ResolvedImage;
+  /**
+   * The run's own container network, made on the first call (later calls share it): the
+   * container is attached to it instead of the engine's default network, and it is removed when
+   * the run ends, whatever happened. Call it from `link` at the latest. Absent on hosts without
+   * one (a host process, a runtime without networks).
+   */
+  network?(): Promise<RunNetwork>;
+  /**
+   * The run's current temporary credentials (the claim's, with the task's scopes): each reclaim
+   * replaces them. Absent where the host holds none.
+   */
+  credentials?(): Credentials;
+  /**
+   * Calls `listener` with the new credentials after every reclaim, until the run ends; returns
+   * the function that stops it. Present when `credentials` is.
+   */
+  onCredentials?(listener: (credentials: Credentials) => void): () => void;
+}
+
+/** A run's private network, as `TaskContext.network` hands it out. */
+export interface RunNetwork {
+  /** The host's address on the network (IPv4): what a container reaches the host at. */
+  gateway: string;
+  /** The network's IPv4 range, CIDR (`172.18.0.0/16`): where the run's container connects from. */
+  subnet: string;
 }
 
 /** How the task's process ended, as the `stopped` hooks see it. */

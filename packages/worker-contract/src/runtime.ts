@@ -88,6 +88,23 @@ export interface ContainerSpec {
   /** See ContainerAdditions.cpusetCpus; every CPU when absent. */
   cpusetCpus?: string;
   name?: string;
+  /** A network made by `Runtime.createNetwork` to attach the container to, instead of the default one. */
+  network?: string;
+}
+
+/** A network as `Runtime.listNetworks` finds it. */
+export interface ListedNetwork {
+  id: string;
+  labels: Record<string, string>;
+}
+
+/** A network `Runtime.createNetwork` made: its id, and the host's address and range on it. */
+export interface CreatedNetwork {
+  id: string;
+  /** The host's IPv4 address on the network. */
+  gateway: string;
+  /** The network's IPv4 range, CIDR. */
+  subnet: string;
 }
 
 /**
@@ -148,6 +165,16 @@ export interface Runtime {
   listContainers(labels: Record<string, string>): Promise<ListedContainer[]>;
   /** Remove every container whose labels include all of `labels`; returns how many. */
   removeContainers(labels: Record<string, string>): Promise<number>;
+  /**
+   * A new private network with these labels, reachable from the host at its gateway address
+   * (what a run's containers use to reach services the worker runs for them). Optional: a
+   * runtime without networks cannot offer features that need one.
+   */
+  createNetwork?(labels: Record<string, string>): Promise<CreatedNetwork>;
+  /** Remove a network `createNetwork` made. No error when it is already gone. */
+  removeNetwork?(id: string): Promise<void>;
+  /** Every network whose labels include all of `labels`: what a dead worker process left. */
+  listNetworks?(labels: Record<string, string>): Promise<ListedNetwork[]>;
   /**
    * Remove images this runtime fetched that no task used for `imageExpirationMs` (all unused
    * ones under disk pressure), never one in use or being fetched. Optional: a runtime without

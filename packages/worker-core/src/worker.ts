@@ -15,7 +15,7 @@ import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 import { DiskGate } from './capacity/disk-gate.js';
 import { PurgePoller } from './capacity/purge-poller.js';
 import { HostLock, lockWorkDir, processLockName } from './state/host-locks.js';
-import { removeContainersOfDeadProcesses, removeLeftoverRunDirs } from './state/leftovers.js';
+import { removeContainersOfDeadProcesses, removeLeftoverRunDirs, removeNetworksOfDeadProcesses } from './state/leftovers.js';
 
 export interface WorkerOptions {
   config: WorkerConfig;
@@ -239,8 +239,9 @@ export class Worker {
 
   /**
    * Clean up after an earlier process of this worker that did not stop cleanly (SIGKILL, a
-   * crash, a reboot): remove its containers, found by label, and only those whose process is
-   * gone (another live worker with this identity keeps its own); remove its run directories;
+   * crash, a reboot): remove its containers and its runs' networks, found by label, and only
+   * those whose process is gone (another live worker with this identity keeps its own); remove
+   * its run directories;
    * resolve its still-valid claims `exception/worker-shutdown`, so the queue retries them now
    * rather than when the claims expire. The work directory's lock makes everything in it ours.
    */
@@ -249,6 +250,8 @@ export class Worker {
     const containers = await removeContainersOfDeadProcesses(runtime, { [LABELS.workerGroup]: config.workerGroup, [LABELS.workerId]: config.workerId }, this.processId);
     if (containers.removed > 0) log.info('removed leftover containers', { count: containers.removed });
     if (containers.kept > 0) log.info('kept containers of a live worker with this identity', { count: containers.kept });
+    const networks = await removeNetworksOfDeadProcesses(runtime, { [LABELS.workerGroup]: config.workerGroup, [LABELS.workerId]: config.workerId }, this.processId);
+    if (networks > 0) log.info('removed leftover networks', { count: networks });
     const runDirs = await removeLeftoverRunDirs(config.workDir);
     if (runDirs > 0) log.info('removed leftover run directories', { count: runDirs });
     for (const claim of await this.#claims.list()) {

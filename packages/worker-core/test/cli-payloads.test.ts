@@ -29,7 +29,7 @@ const decisionPayload = {
   onExitStatus: { retry: [72], purgeCaches: [72] },
   artifacts: { public: { type: 'directory', path: '/builds/worker/artifacts' } },
 };
-const decisionScopes = ['docker-worker:capability:privileged', 'docker-worker:cache:gecko-level-3-checkouts-sparse-v3'];
+const decisionScopes = ['docker-worker:capability:privileged', 'docker-worker:cache:gecko-level-3-checkouts-sparse-v3', 'docker-worker:feature:taskclusterProxy'];
 
 /** A fuzzing task: no seccomp filter, ptrace for the sanitizers. */
 const fuzzingPayload = {
@@ -68,18 +68,17 @@ describe('worker run of the payloads Firefox CI writes today (the real bin, embe
     return worker(['run', '--config', config, ...args, file], env);
   }
 
-  it('a decision task: malformed only for the features this worker does not offer yet, each named', async () => {
+  it('a decision task: malformed only for the feature this worker does not offer yet, named', async () => {
     const r = await run('decision', decisionPayload, decisionScopes);
     expect(r.code).toBe(2);
     expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
     const problems = r.stdout.split('\n').filter((line) => /^\s*- payload\./.test(line) || /^\[taskcluster:error\] .*payload\./.test(line));
-    expect(problems.join('\n')).toMatch(/payload\.features\.taskclusterProxy is not a feature this worker offers/);
     expect(problems.join('\n')).toMatch(/payload\.features\.interactive is not a feature this worker offers/);
-    expect(problems.filter((line) => !/features\.(taskclusterProxy|interactive) /.test(line))).toEqual([]);
+    expect(problems.filter((line) => !/features\.interactive /.test(line))).toEqual([]);
   });
 
-  it('the decision task without those two features runs: custom log name, cache, onExitStatus, chain of trust', async () => {
-    const payload = { ...decisionPayload, capabilities: {}, features: { chainOfTrust: true } };
+  it('the decision task without interactive runs: custom log name, cache, onExitStatus, chain of trust, taskcluster proxy', async () => {
+    const payload = { ...decisionPayload, capabilities: {}, features: { chainOfTrust: true, taskclusterProxy: true } };
     const out = join(dir, 'decision-artifacts');
     const r = await run('decision-offered', payload, decisionScopes, ['--artifacts-dir', out]);
     expect(r.stdout).toContain('decided');

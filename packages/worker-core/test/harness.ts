@@ -49,9 +49,11 @@ export class Harness {
   /** Every request the embedded queue answered, in order. */
   requests: RequestEvent[] = [];
 
-  async start(options: { claimTimeout?: number; amqpUrl?: string; longPollSeconds?: number; roles?: Record<string, string[]> } = {}): Promise<void> {
+  /** `host`: the queue's listen address (127.0.0.1 by default; a bridge address lets containers reach it too). */
+  async start(options: { claimTimeout?: number; amqpUrl?: string; longPollSeconds?: number; roles?: Record<string, string[]>; host?: string } = {}): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'dw-core-test-'));
     this.queue = new LocalQueue({
+      host: options.host,
       claimTimeout: options.claimTimeout ?? 1200,
       longPollSeconds: options.longPollSeconds ?? 1,
       storageDir: join(this.dir, 'queue'),

@@ -161,6 +161,29 @@ describe('workers on one host', () => {
     expect(await second.exited).toBe(0);
   });
 
+  it('after a kill -9 the next start removes the network of a run with the taskcluster proxy', async () => {
+    const networks = async (taskId: string) =>
+      (await exec('docker', ['network', 'ls', '-q', '--filter', `label=org.taskcluster.docker-worker.task-id=${taskId}`])).stdout.split('\n').filter(Boolean);
+    const workDir = join(h.dir, `crashed-${n++}`);
+    const first = daemon('crashy-proxy', workDir);
+    const taskId = await h.createTask(
+      { image: TEST_IMAGE, command: ['sh', '-c', 'sleep 600'], maxRunTime: 900, features: { taskclusterProxy: true } },
+      { scopes: ['docker-worker:feature:taskclusterProxy'] },
+    );
+    await h.until('container started', async () => (await h.containers()).length === 1, 60_000);
+    expect(await networks(taskId)).toHaveLength(1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(await networks(taskId)).toHaveLength(1);
+
+    const second = daemon('crashy-proxy', workDir);
+    await h.until('leftover network removed', async () => (await h.containers()).length === 0 && (await networks(taskId)).length === 0, 30_000);
+    await h.until('the second worker started', () => / start capacity=/.test(second.stderr()), 30_000);
+    expect(second.stderr()).toContain('removed leftover networks');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
   it('after a kill -9 of a worker run the next worker run removes its container and its area', async () => {
     const workDir = join(h.dir, `crashed-run-${n++}`);
     const killed = spawnWorker(['run', await taskFile('long', 'sleep 600')], runEnv(workDir));

@@ -209,6 +209,29 @@ export function runtimeConformance(
       await expect(runtime.removeContainers({})).rejects.toThrow();
     }, timeout);
 
+    it('networks: createNetwork, listNetworks and removeNetwork all or none; a container joins one; removal is idempotent', async () => {
+      const offered = [runtime.createNetwork, runtime.listNetworks, runtime.removeNetwork].filter((method) => method !== undefined).length;
+      expect([0, 3]).toContain(offered);
+      if (offered === 0) return;
+      const labels = { [CONFORMANCE_LABEL]: runId, [`${CONFORMANCE_LABEL}.network`]: 'yes' };
+      const network = await runtime.createNetwork!(labels);
+      try {
+        expect(network.gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+        expect(network.subnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+        expect(await runtime.listNetworks!(labels)).toEqual([{ id: network.id, labels: expect.objectContaining(labels) }]);
+        const container = await runtime.createContainer({ image: image.id, command: ['echo', 'attached'], env: {}, labels: { [CONFORMANCE_LABEL]: runId }, network: network.id });
+        const output = collect(container.output);
+        await container.start();
+        expect(await container.wait()).toBe(0);
+        expect((await output).toString('utf8')).toContain('attached');
+        await container.remove();
+      } finally {
+        await runtime.removeNetwork!(network.id);
+      }
+      expect(await runtime.listNetworks!(labels)).toEqual([]);
+      await expect(runtime.removeNetwork!(network.id)).resolves.toBeUndefined();
+    }, timeout);
+
     it('a command that does not exist makes start() fail with a TaskFailedError', async () => {
       const container = await create(['dw-conformance-no-such-command']);
       const output = collect(container.output);

@@ -6,6 +6,7 @@ import { DockerRuntime, HostCacheManager, allowPtraceFeature } from '@docker-wor
 import { LiveLogServer, bulkLogFeature, createLiveLogFeature } from '@docker-worker/feature-livelog';
 import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
 import { createDevicesFeature, type DevicesOptions } from '@docker-worker/feature-devices';
+import { taskclusterProxyFeature } from '@docker-worker/feature-taskcluster-proxy';
 import { LocalQueue } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
 import type { CacheManager, Runtime } from '@docker-worker/worker-contract';
@@ -32,6 +33,7 @@ export function createFeatures(services: FeatureServices): BoundFeature[] {
         asked: (payload) => Object.entries(payload.capabilities?.devices ?? {}).filter(([, wanted]) => wanted === true).map(([kind]) => kind),
       },
     }),
+    bindFeature(taskclusterProxyFeature, { defaultEnabled: false }),
     bindFeature(artifactsFeature, {
       defaultEnabled: true,
       options: (payload) => ({

@@ -1,3 +1,4 @@
+import type { Credentials } from '@docker-worker/worker-contract';
 import type { WorkerLog } from '../log/worker-log.js';
 import type { QueueClient, RunQueue } from '../queue/queue-client.js';
 import type { TaskClaim } from '../queue/types.js';
@@ -28,6 +29,8 @@ export class HeldClaim {
   #options: HeldClaimOptions;
   #reclaimer: Reclaimer;
   #takenUntil: number;
+  /** Who hears of the credentials each reclaim hands out (the run's features). */
+  #credentialListeners = new Set<(credentials: Credentials) => void>();
 
   constructor(options: HeldClaimOptions) {
     const { claim, queue, log } = options;
@@ -43,6 +46,13 @@ export class HeldClaim {
       onLost: options.onLost,
       onReclaimed: (takenUntil) => {
         this.#takenUntil = Date.parse(takenUntil);
+        for (const listener of this.#credentialListeners) {
+          try {
+            listener(this.runQueue.credentials);
+          } catch (err) {
+            log.warn('credentials listener failed', { taskId: this.taskId, runId: this.runId, error: err });
+          }
+        }
         this.#remember().catch((err: unknown) => log.warn('claim not stored', { taskId: this.taskId, runId: this.runId, error: err }));
       },
     });
@@ -61,6 +71,12 @@ export class HeldClaim {
     return this.#takenUntil;
   }
 
+  /** Calls `listener` with the new credentials after every reclaim; returns what stops it. */
+  onCredentials(listener: (credentials: Credentials) => void): () => void {
+    this.#credentialListeners.add(listener);
+    return () => this.#credentialListeners.delete(listener);
+  }
+
   /** Remember the claim, then keep it alive. */
   async start(): Promise<void> {
     await this.#remember();
@@ -70,6 +86,7 @@ export class HeldClaim {
   /** No more reclaims (the run is being resolved, or the claim is gone). */
   stop(): void {
     this.#reclaimer.stop();
+    this.#credentialListeners.clear();
   }
 
   /** Stop reclaiming and forget the claim: it is resolved, or no longer ours. */

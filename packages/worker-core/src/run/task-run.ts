@@ -13,6 +13,7 @@ import {
   type CacheManager,
   type Container,
   type ContainerAdditions,
+  type CreatedNetwork,
   type Resolution,
   type RunOutcome,
   type Runtime,
@@ -126,6 +127,8 @@ export class TaskRun {
   /** Every feature context handed out, so the resolved image can be added to them. */
   #contexts: TaskContext[] = [];
   #taskLog: FileTaskLog | undefined;
+  /** The run's own network, once a feature asked for it (see TaskContext.network); removed by #teardown. */
+  #network: Promise<CreatedNetwork> | undefined;
   #log: WorkerLog;
   #engineLost = false;
 
@@ -253,6 +256,14 @@ export class TaskRun {
     if (container) {
       await this.#step('remove the container', () => container.remove(), () => this.#options.onLeftover?.(container));
     }
+    if (this.#network) {
+      const network = this.#network;
+      // A network that could not be made has nothing to remove.
+      await this.#step('remove the network', async () => {
+        const made = await network.catch(() => undefined);
+        if (made) await this.#options.runtime.removeNetwork?.(made.id);
+      });
+    }
     await this.#step('release the caches', () => this.#caches.release(this.#purgeCaches));
     this.#held?.stop();
     await this.#step('announce superseding', () => this.#announceSuperseding(outcome));
@@ -374,7 +385,18 @@ export class TaskRun {
       config: config.features[feature.name] ?? {},
       signal: this.#abort.signal,
       workDir: this.#dir,
+      credentials: () => this.#held.runQueue.credentials,
+      onCredentials: (listener) => this.#held.onCredentials(listener),
     };
+    const { runtime } = this.#options;
+    if (runtime.createNetwork && runtime.removeNetwork) {
+      const create = runtime.createNetwork.bind(runtime);
+      ctx.network = async () => {
+        this.#network ??= create(this.#labels());
+        const { gateway, subnet } = await this.#network;
+        return { gateway, subnet };
+      };
+    }
     this.#contexts.push(ctx);
     return ctx;
   }
@@ -419,6 +441,7 @@ export class TaskRun {
       disableSeccomp: payload.capabilities?.disableSeccomp === true,
       shmSize: SHM_SIZE,
       ...cpuset(additions),
+      ...(this.#network && { network: (await this.#network).id }),
     });
     this.#container = container;
     // A cancel that came while the container was being created found nothing to kill.

@@ -29,6 +29,27 @@ export async function removeContainersOfDeadProcesses(runtime: Runtime, labels: 
   return { removed, kept };
 }
 
+/**
+ * Remove the networks runs of a dead worker process made (see TaskContext.network), after its
+ * containers are gone (a network a container is attached to cannot be removed). The engine
+ * has a limited number of address ranges for them: leftovers would use them up. Returns how
+ * many were removed.
+ */
+export async function removeNetworksOfDeadProcesses(runtime: Runtime, labels: Record<string, string>, ownProcessId: string): Promise<number> {
+  if (!runtime.listNetworks || !runtime.removeNetwork) return 0;
+  let removed = 0;
+  const alive = new Map<string, boolean>();
+  for (const network of await runtime.listNetworks(labels)) {
+    const owner = network.labels[LABELS.processId];
+    if (!owner) continue;
+    if (!alive.has(owner)) alive.set(owner, owner === ownProcessId || (await isHeld(processLockName(owner))));
+    if (alive.get(owner)) continue;
+    await runtime.removeNetwork(network.id);
+    removed++;
+  }
+  return removed;
+}
+
 /** `<workDir>/runs`: one directory per run (`<taskId>-<runId>`), removed when the run ends. */
 export function runsDir(workDir: string): string {
   return join(workDir, 'runs');
