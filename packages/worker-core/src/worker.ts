@@ -15,7 +15,7 @@ import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 import { DiskGate } from './capacity/disk-gate.js';
 import { PurgePoller } from './capacity/purge-poller.js';
 import { HostLock, lockWorkDir, processLockName } from './state/host-locks.js';
-import { removeContainersOfDeadProcesses, removeLeftoverRunDirs, removeNetworksOfDeadProcesses } from './state/leftovers.js';
+import { removeLeftoverRunDirs, removeLeftoversOfDeadProcesses } from './state/leftovers.js';
 
 export interface WorkerOptions {
   config: WorkerConfig;
@@ -247,11 +247,10 @@ export class Worker {
    */
   async #recover(): Promise<void> {
     const { runtime, queue, log, config } = this.#options;
-    const containers = await removeContainersOfDeadProcesses(runtime, { [LABELS.workerGroup]: config.workerGroup, [LABELS.workerId]: config.workerId }, this.processId);
-    if (containers.removed > 0) log.info('removed leftover containers', { count: containers.removed });
-    if (containers.kept > 0) log.info('kept containers of a live worker with this identity', { count: containers.kept });
-    const networks = await removeNetworksOfDeadProcesses(runtime, { [LABELS.workerGroup]: config.workerGroup, [LABELS.workerId]: config.workerId }, this.processId);
-    if (networks > 0) log.info('removed leftover networks', { count: networks });
+    const leftovers = await removeLeftoversOfDeadProcesses(runtime, { [LABELS.workerGroup]: config.workerGroup, [LABELS.workerId]: config.workerId }, this.processId);
+    if (leftovers.removed > 0) log.info('removed leftover containers', { count: leftovers.removed });
+    if (leftovers.kept > 0) log.info('kept containers of a live worker with this identity', { count: leftovers.kept });
+    if (leftovers.networks > 0) log.info('removed leftover networks', { count: leftovers.networks });
     const runDirs = await removeLeftoverRunDirs(config.workDir);
     if (runDirs > 0) log.info('removed leftover run directories', { count: runDirs });
     for (const claim of await this.#claims.list()) {

@@ -340,11 +340,13 @@ export class TaskRun {
 
   /**
    * The default features (the log) for a payload that failed validation. Only their `killed`
-   * hook runs, with the raw payload minus anything of the wrong type they might read.
+   * hook runs, with options mapped from the payload's live log name alone.
    */
   #featuresForInvalidPayload(taskLog: TaskLog, runQueue: RunQueue): TaskFeature[] {
     const raw = this.#claim.task.payload ?? {};
-    const payload = { ...raw, log: typeof raw.log === 'string' ? raw.log : undefined, artifacts: {}, cache: {} } as unknown as DockerWorkerPayload;
+    // Nothing else of an invalid payload is trusted: every binding maps what it would for a
+    // payload that asks for nothing (no artifacts, no devices).
+    const payload = { ...(typeof raw.log === 'string' && { log: raw.log }) } as DockerWorkerPayload;
     const features = this.#options.features.filter((bound) => bound.defaultEnabled).map((bound) => ({ bound, options: bound.options(payload) }));
     return this.#startFeatures(features, taskLog, runQueue);
   }

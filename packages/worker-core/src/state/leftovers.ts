@@ -3,51 +3,53 @@ import { join } from 'node:path';
 import { LABELS, type Runtime } from '@docker-worker/worker-contract';
 import { isHeld, processLockName } from './host-locks.js';
 
+/** What `removeLeftoversOfDeadProcesses` did. */
+export interface LeftoversRemoved {
+  /** Containers of dead processes removed. */
+  removed: number;
+  /** Containers kept because their process lives. */
+  kept: number;
+  /** Networks of dead processes removed. */
+  networks: number;
+}
+
 /**
- * Remove the containers matching `labels` whose worker process is gone (its process lock is
- * free), and no other: two workers of one identity on a host (two `worker run`s, a `worker
- * start` beside a test) each keep theirs. A container without the process label was not made
- * by this worker and is left alone. Returns how many were removed and how many were kept
- * because their process lives.
+ * Remove the containers, then the networks (a network a container is attached to cannot be
+ * removed), matching `labels` whose worker process is gone (its process lock is free), and no
+ * other: two workers of one identity on a host (two `worker run`s, a `worker start` beside a
+ * test) each keep theirs. What carries no process label was not made by this worker and is
+ * left alone. Networks matter as much as containers: the engine has a limited number of
+ * address ranges for them, and leftovers would use them up.
  */
-export async function removeContainersOfDeadProcesses(runtime: Runtime, labels: Record<string, string>, ownProcessId: string): Promise<{ removed: number; kept: number }> {
+export async function removeLeftoversOfDeadProcesses(runtime: Runtime, labels: Record<string, string>, ownProcessId: string): Promise<LeftoversRemoved> {
+  const alive = new Map<string, Promise<boolean>>();
+  /** Whether worker process `owner` lives: this one, or one holding its process lock (asked once each). */
+  const lives = (owner: string): Promise<boolean> => {
+    if (!alive.has(owner)) alive.set(owner, owner === ownProcessId ? Promise.resolve(true) : isHeld(processLockName(owner)));
+    return alive.get(owner)!;
+  };
   const owners = new Map<string, number>();
   for (const container of await runtime.listContainers(labels)) {
     const owner = container.labels[LABELS.processId];
     if (owner) owners.set(owner, (owners.get(owner) ?? 0) + 1);
   }
-  let removed = 0;
-  let kept = 0;
+  const result: LeftoversRemoved = { removed: 0, kept: 0, networks: 0 };
   for (const [owner, count] of owners) {
-    if (owner === ownProcessId || (await isHeld(processLockName(owner)))) {
-      kept += count;
+    if (await lives(owner)) {
+      result.kept += count;
       continue;
     }
     // A dead process makes no more containers, so removing by its label removes exactly these.
-    removed += await runtime.removeContainers({ ...labels, [LABELS.processId]: owner });
+    result.removed += await runtime.removeContainers({ ...labels, [LABELS.processId]: owner });
   }
-  return { removed, kept };
-}
-
-/**
- * Remove the networks runs of a dead worker process made (see TaskContext.network), after its
- * containers are gone (a network a container is attached to cannot be removed). The engine
- * has a limited number of address ranges for them: leftovers would use them up. Returns how
- * many were removed.
- */
-export async function removeNetworksOfDeadProcesses(runtime: Runtime, labels: Record<string, string>, ownProcessId: string): Promise<number> {
-  if (!runtime.listNetworks || !runtime.removeNetwork) return 0;
-  let removed = 0;
-  const alive = new Map<string, boolean>();
+  if (!runtime.listNetworks || !runtime.removeNetwork) return result;
   for (const network of await runtime.listNetworks(labels)) {
     const owner = network.labels[LABELS.processId];
-    if (!owner) continue;
-    if (!alive.has(owner)) alive.set(owner, owner === ownProcessId || (await isHeld(processLockName(owner))));
-    if (alive.get(owner)) continue;
+    if (!owner || (await lives(owner))) continue;
     await runtime.removeNetwork(network.id);
-    removed++;
+    result.networks++;
   }
-  return removed;
+  return result;
 }
 
 /** `<workDir>/runs`: one directory per run (`<taskId>-<runId>`), removed when the run ends. */

@@ -2,7 +2,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABELS, type Runtime } from '@docker-worker/worker-contract';
 import { lockWorkDir, workDirHeld, type HostLock } from '../../state/host-locks.js';
-import { removeContainersOfDeadProcesses, removeNetworksOfDeadProcesses } from '../../state/leftovers.js';
+import { removeLeftoversOfDeadProcesses } from '../../state/leftovers.js';
 
 /**
  * Each `worker run` works in a directory of its own, `<workDir>/worker-run/<id>`, held by its
@@ -63,11 +63,7 @@ export async function removeAbandonedRunAreas(workDir: string, runtime: Runtime)
     } catch {
       // Killed before it wrote the file: it made no container either.
     }
-    if (identity) {
-      const labels = { [LABELS.workerGroup]: identity.workerGroup, [LABELS.workerId]: identity.workerId };
-      await removeContainersOfDeadProcesses(runtime, labels, '');
-      await removeNetworksOfDeadProcesses(runtime, labels, '');
-    }
+    if (identity) await removeLeftoversOfDeadProcesses(runtime, { [LABELS.workerGroup]: identity.workerGroup, [LABELS.workerId]: identity.workerId }, '');
     await rm(dir, { recursive: true, force: true });
     removed++;
   }
