@@ -77,6 +77,12 @@ export const VARIABLES: readonly Variable[] = [
     default: false,
   },
   {
+    key: 'worker.allowDisableSeccomp',
+    description: "Whether tasks may ask to run without the engine's seccomp profile (they need the scope too)",
+    schema: { type: 'boolean' },
+    default: false,
+  },
+  {
     key: 'worker.diskspaceThreshold',
     description: 'Free bytes needed on /mnt per free task slot before the worker claims (0: no check)',
     schema: { type: 'integer', minimum: 0 },

@@ -90,7 +90,7 @@ describe('dw-deploy render', () => {
       workDir: '/mnt/docker-worker',
       dockerVolume: '/mnt',
       capacityManagement: { diskspaceThreshold: 10_000_000_000 },
-      dockerConfig: { allowPrivileged: true },
+      dockerConfig: { allowPrivileged: true, allowDisableSeccomp: false },
       artifacts: { storageType: 's3' },
       logging: { format: 'json', level: 'debug' },
       shutdown: { enabled: false, afterIdleSeconds: 300 },
