@@ -155,7 +155,7 @@ describe('workers on one host', () => {
     await h.until('old run resolved', async () => (await h.client.status(taskId)).runs[0]!.state === 'exception', 30_000);
     expect((await h.client.status(taskId)).runs[0]!.reasonResolved).toBe('worker-shutdown');
     expect(second.stderr()).toContain('removed leftover run directories');
-    // The leftovers go during start-up; signals are handled once it has started.
+    // The leftovers go during start-up; the signal comes once it has started.
     await h.until('the second worker started', () => / start capacity=/.test(second.stderr()), 30_000);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

@@ -69,6 +69,23 @@ describe('stopping the worker (the real bin against the embedded queue)', () => 
       expect(lines).toContain('~{"type":"shutdown"}');
     });
 
+    it('SIGTERM while waiting for the welcome ends the start-up at once: exit 0, nothing claimed', async () => {
+      const workerId = `r${n++}`;
+      const config = join(h.dir, `${workerId}.json`);
+      await writeFile(config, JSON.stringify({ workerNodeType: 'n2-standard-2', workerLocation: { cloud: 'local' } }));
+      const d = daemon(['--worker-runner'], workerId, { DOCKER_WORKER_CONFIG: config });
+      await h.until('waiting for the welcome', () => d.stderr().includes("waiting for worker-runner's welcome"));
+      const signalled = Date.now();
+      d.child.kill('SIGTERM');
+      expect(await d.exited).toBe(0);
+      // Without the signal it would wait 30 s for the welcome, then claim.
+      expect(Date.now() - signalled).toBeLessThan(20_000);
+      expect(d.stderr()).toContain('stopped during start-up');
+      expect(d.stderr()).not.toMatch(/ start capacity=/);
+      // No welcome, so no capabilities: nothing but the protocol (here nothing at all) on stdout.
+      expect(d.stdout()).toBe('');
+    });
+
     it('graceful-termination with finish-tasks: like SIGINT', async () => {
       const d = await runnerDaemon();
       const taskId = await sleeper(3);
@@ -90,7 +107,7 @@ describe('stopping the worker (the real bin against the embedded queue)', () => 
     expect(Date.now() - restarted).toBeLessThan(10_000);
     expect((await h.client.status(taskId)).runs[0]!.reasonResolved).toBe('worker-shutdown');
     expect(await h.containers()).toEqual([]);
-    // The old run is resolved during start-up; signals are handled once it has started.
+    // The old run is resolved during start-up; the signal comes once it has started.
     await h.until('the second worker started', () => / start capacity=/.test(second.stderr()), 30_000);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

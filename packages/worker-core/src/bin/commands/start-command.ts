@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { ConfigError } from '../../config/config-error.js';
 import { prepareWorkDir } from '../../config/work-dir.js';
 import { IdleTimer } from '../../lifecycle/idle-timer.js';
+import { StopRequests } from '../../lifecycle/stop-requests.js';
 import { WorkerRunnerProtocol } from '../../lifecycle/worker-runner-protocol.js';
 import { createWorkerLog, type WorkerLog } from '../../log/worker-log.js';
 import { QueueClient } from '../../queue/queue-client.js';
@@ -25,8 +26,9 @@ const WELCOME_TIMEOUT_MS = 30_000;
 /**
  * `worker start`: the daemon. Serves the configured deployment, or the embedded queue when
  * there is no `rootUrl`. Stops on signals (SIGINT: finish running tasks; SIGTERM: abort them as
- * worker-shutdown; a second signal exits at once), on worker-runner's graceful-termination,
- * and after `shutdown.afterIdleSeconds` without work when `shutdown.enabled`.
+ * worker-shutdown; a second signal exits at once; one during start-up ends the start-up), on
+ * worker-runner's graceful-termination, and after `shutdown.afterIdleSeconds` without work when
+ * `shutdown.enabled`.
  */
 export async function startCommand(options: StartCommandOptions): Promise<number> {
   const runnerMode = options.workerRunner === true;
@@ -38,6 +40,10 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   // connection file, claims or run directories (it exits 3 naming the holder instead).
   const workDirLock = await lockWorkDir(config.workDir, { pid: process.pid, what: 'worker start', workerId: config.workerId });
   const log = createWorkerLog(config.logging);
+  const stops = new StopRequests((signal) => {
+    log.warn('second signal: exiting now', { signal });
+    process.exit(130);
+  });
   const runtime = createRuntime(config);
   try {
     await runtime.ping();
@@ -47,7 +53,17 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   // In worker-runner mode stdout carries the protocol and nothing else.
   const protocol = runnerMode ? new WorkerRunnerProtocol(process.stdin, process.stdout) : undefined;
   const say = (text: string) => (runnerMode ? process.stderr : process.stdout).write(text);
-  if (protocol) await welcomed(protocol, log);
+  /** A stop asked for during start-up: what started is stopped, nothing was claimed. */
+  const stoppedEarly = async (stopStarted: () => Promise<void>): Promise<number> => {
+    log.info('stopped during start-up', { why: stops.pending?.why });
+    await stopStarted();
+    protocol?.shutdown();
+    protocol?.close();
+    stops.dispose();
+    return 0;
+  };
+  if (protocol) await welcomed(protocol, log, stops.arrived());
+  if (stops.pending) return stoppedEarly(() => workDirLock.release());
 
   // Before claiming: the live log server must be up for the first task.
   const services = await startFeatureServices(config);
@@ -55,7 +71,6 @@ export async function startCommand(options: StartCommandOptions): Promise<number
     await services.stop();
     throw err;
   });
-  const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log, workDirLock, lockHolder: 'worker start' });
   // A worker that cannot start (a feature refusing this host, the engine gone) leaves no
   // server listening behind it, so the command exits with its error rather than hanging.
   const stopServers = async (): Promise<void> => {
@@ -66,30 +81,20 @@ export async function startCommand(options: StartCommandOptions): Promise<number
     }
     await workDirLock.release();
   };
+  if (stops.pending) return stoppedEarly(stopServers);
+  const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log, workDirLock, lockHolder: 'worker start' });
   await worker.start().catch(async (err: unknown) => {
     await stopServers();
     throw err;
   });
 
   const stopped = new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (finishTasks: boolean, why: string) => {
-      if (stopping) return;
-      stopping = true;
+    // A signal during worker.start() (crash recovery, host checks) stops it as soon as it has started.
+    stops.onStop(({ finishTasks, why }) => {
       log.info(finishTasks ? 'stopping: running tasks may finish' : 'stopping: aborting running tasks', { why });
       void worker.stop({ finishTasks }).then(resolve);
-    };
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) {
-        log.warn('second signal: exiting now', { signal });
-        process.exit(130);
-      }
-      stop(signal === 'SIGINT', signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    protocol?.on('graceful-termination', (finishTasks) => stop(finishTasks, 'graceful-termination'));
+    });
+    protocol?.on('graceful-termination', (finishTasks) => stops.request({ finishTasks, why: 'graceful-termination' }));
     protocol?.on('new-credentials', (credentials) => {
       queue.setCredentials(credentials);
       log.info('credentials replaced', { clientId: credentials.clientId });
@@ -99,7 +104,7 @@ export async function startCommand(options: StartCommandOptions): Promise<number
       new IdleTimer({
         afterMs: config.shutdown.afterIdleSeconds * 1000,
         busy: () => worker.runningTasks > 0,
-        onIdle: () => stop(true, `idle for ${config.shutdown.afterIdleSeconds} s`),
+        onIdle: () => stops.request({ finishTasks: true, why: `idle for ${config.shutdown.afterIdleSeconds} s` }),
       });
     }
   });
@@ -107,16 +112,19 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   protocol?.shutdown();
   protocol?.close();
   await stopServers();
+  stops.dispose();
   log.info('exit', {});
   return 0;
 }
 
-async function welcomed(protocol: WorkerRunnerProtocol, log: WorkerLog): Promise<void> {
+/** Waits for worker-runner's welcome, or a stop asked for meanwhile. */
+async function welcomed(protocol: WorkerRunnerProtocol, log: WorkerLog, stopped: Promise<unknown>): Promise<void> {
+  log.info("waiting for worker-runner's welcome", { timeoutSeconds: WELCOME_TIMEOUT_MS / 1000 });
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), WELCOME_TIMEOUT_MS)));
-  const ok = await Promise.race([protocol.initialized().then(() => true), timeout]);
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), WELCOME_TIMEOUT_MS)));
+  const outcome = await Promise.race([protocol.initialized().then(() => 'welcome' as const), timeout, stopped.then(() => 'stop' as const)]);
   clearTimeout(timer);
-  if (!ok) log.warn('no welcome from worker-runner: running without its capabilities', {});
+  if (outcome === 'timeout') log.warn('no welcome from worker-runner: running without its capabilities', {});
 }
 
 async function connect(config: WorkerConfig, say: (text: string) => void): Promise<{ queue: QueueClient; embedded?: EmbeddedQueue }> {
