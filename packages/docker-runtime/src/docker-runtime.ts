@@ -167,7 +167,8 @@ export class DockerRuntime implements Runtime {
   async createContainer(spec: ContainerSpec): Promise<Container> {
     let created: Dockerode.Container;
     try {
-      created = this.#docker.getContainer(await createInBody(this.#docker, spec));
+      const entrypoint = spec.commandPrefix?.length ? await this.#prefixedEntrypoint(spec) : {};
+      created = this.#docker.getContainer(await createInBody(this.#docker, spec, entrypoint));
     } catch (err) {
       throw engineFailure('create the task container', err);
     }
@@ -182,6 +183,21 @@ export class DockerRuntime implements Runtime {
     const container = new DockerContainer(created, attach, { docker: this.#docker, onDone: () => this.#open.delete(created.id) });
     this.#open.set(created.id, container);
     return container;
+  }
+
+  /**
+   * The entrypoint and command that run `spec.commandPrefix` before the task's command: a
+   * given Entrypoint drops the image's default command, so both are read from the image.
+   */
+  async #prefixedEntrypoint(spec: ContainerSpec): Promise<{ Entrypoint: string[]; Cmd: string[] }> {
+    let config: { Entrypoint?: string[] | null; Cmd?: string[] | null };
+    try {
+      config = ((await this.#docker.getImage(spec.image).inspect()) as { Config?: typeof config }).Config ?? {};
+    } catch (err) {
+      throw engineFailure(`inspect image ${spec.image}`, err);
+    }
+    const command = spec.command && spec.command.length > 0 ? spec.command : (config.Cmd ?? []);
+    return { Entrypoint: [...spec.commandPrefix!, ...(config.Entrypoint ?? [])], Cmd: command };
   }
 
   /**
@@ -384,14 +400,14 @@ function dockerImageName(image: ImageSpec): string {
  * `Cmd` made the URL too long for the engine (`431 Request Header Fields Too Large`) and a
  * lone surrogate made it throw `URI malformed`. Resolves with the new container's id.
  */
-function createInBody(docker: Dockerode, spec: ContainerSpec): Promise<string> {
+function createInBody(docker: Dockerode, spec: ContainerSpec, entrypoint: { Entrypoint?: string[]; Cmd?: string[] } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     docker.modem.dial(
       {
         // The `?` tells docker-modem to append `_query`; without a name there is no query at all.
         path: spec.name === undefined ? '/containers/create' : '/containers/create?',
         method: 'POST',
-        options: { ...(spec.name !== undefined && { _query: { name: spec.name } }), _body: createOptions(spec) },
+        options: { ...(spec.name !== undefined && { _query: { name: spec.name } }), _body: { ...createOptions(spec), ...entrypoint } },
         statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
       },
       (err, data) => (err ? reject(err) : resolve((data as { Id: string }).Id)),
