@@ -58,6 +58,8 @@ class InteractiveTask implements TaskFeature {
   #container: Container | undefined;
   #keepAlive: KeepAlive | undefined;
   #sessions = new Set<ShellSession>();
+  /** Sockets whose process is being started: #end tells them too. */
+  #starting = new Set<WebSocket>();
   #timer: NodeJS.Timeout | undefined;
   /** The container was told to end with its command; a session opening then holds it again. */
   #released = false;
@@ -126,11 +128,7 @@ class InteractiveTask implements TaskFeature {
   }
 
   async #connect(ws: WebSocket, query: URLSearchParams): Promise<void> {
-    const refuse = (message: string) => {
-      ws.send(frame(MESSAGE.stderr, `[taskcluster] ${message}\r\n`));
-      ws.send(frame(MESSAGE.shutdown));
-      ws.close(1000);
-    };
+    const refuse = (message: string) => refuseSession(ws, message);
     const keepAlive = this.#keepAlive;
     if (!keepAlive || !this.#container) return refuse('the task has not started yet');
     if (this.#over || keepAlive.pastDeadline(Date.now())) return refuse('the task has finished: no new sessions');
@@ -138,20 +136,24 @@ class InteractiveTask implements TaskFeature {
     if ('problem' in request) return refuse(request.problem);
     keepAlive.opened();
     this.#schedule();
+    this.#starting.add(ws);
     try {
       if (this.#released) await this.#tellInit('--hold');
       this.#released = false;
       const exec = await this.#container.exec!({ command: request.command, tty: request.tty });
+      this.#starting.delete(ws);
+      // The run ended meanwhile (and told the client why), or the client left.
       if (this.#over || ws.readyState !== ws.OPEN) {
         exec.destroy();
-        throw new Error('the session ended before its process started');
+        return;
       }
       const session = new ShellSession(ws, exec);
       this.#sessions.add(session);
       await session.done;
       this.#sessions.delete(session);
     } catch (err) {
-      if (ws.readyState === ws.OPEN) refuse(`cannot start ${JSON.stringify(request.command)} in the task's container: ${(err as Error).message}`);
+      this.#starting.delete(ws);
+      if (ws.readyState === ws.OPEN && !this.#over) refuse(`cannot start ${JSON.stringify(request.command)} in the task's container: ${(err as Error).message}`);
     } finally {
       keepAlive.closed(Date.now());
       this.#schedule();
@@ -189,6 +191,8 @@ class InteractiveTask implements TaskFeature {
     this.#registration?.unregister();
     for (const session of this.#sessions) session.close(message);
     this.#sessions.clear();
+    for (const ws of this.#starting) if (ws.readyState === ws.OPEN) refuseSession(ws, message);
+    this.#starting.clear();
     if (!this.#released && this.#container) {
       this.#released = true;
       void this.#tellInit('--release').catch(() => {});
@@ -204,6 +208,13 @@ class InteractiveTask implements TaskFeature {
     const code = await exec.exitCode();
     if (code !== 0) throw new Error(`${INIT_IN_CONTAINER} ${flag} exited ${code}`);
   }
+}
+
+/** Ends a session that has no process (yet): the reason on its stderr, then shutdown. */
+function refuseSession(ws: WebSocket, message: string): void {
+  ws.send(frame(MESSAGE.stderr, `[taskcluster] ${message}\r\n`));
+  ws.send(frame(MESSAGE.shutdown));
+  ws.close(1000);
 }
 
 /**

@@ -156,6 +156,16 @@ describe('interactive: shells into running tasks with docker-exec-websocket-clie
     expect(Date.parse(status.runs[0]!.resolved!) - Date.parse(status.runs[0]!.started!)).toBeLessThan(5000);
   });
 
+  it('gives a tty session the size the client asks for', async () => {
+    const taskId = await h.createTask(interactiveTask(['true']), { scopes: [FEATURE_SCOPE] });
+    const session = await openSession(await socketUrl(taskId), ['sh', '-c', 'read line; stty size'], { tty: true });
+    session.client.resize(37, 101);
+    session.client.stdin.write('go\n');
+    expect(await session.ended).toBe(0);
+    expect(session.stdout().toString()).toMatch(/37 101\r?\n$/);
+    expect((await h.waitResolved(taskId, 30_000)).state).toBe('completed');
+  });
+
   it('is refused without the feature scope', async () => {
     const taskId = await h.createTask(interactiveTask(['true']), { scopes: [] });
     const status = await h.waitResolved(taskId);
@@ -194,5 +204,29 @@ describe('interactive over TLS', () => {
     expect(await cat.ended).toBe(0);
     expect(cat.stdout().equals(Buffer.from([0xfa, 0xff, 0x0a]))).toBe(true);
     expect((await h.waitResolved(taskId, 30_000)).state).toBe('completed');
+  });
+});
+
+describe('interactive when the worker shuts down', () => {
+  const h = new Harness();
+  beforeAll(async () => {
+    await h.start();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('closes the session with a message and resolves the run worker-shutdown', async () => {
+    const { worker } = await h.startWorker({ features: { interactive: { minTime: 60 } } });
+    const taskId = await h.createTask(interactiveTask(['sleep', '60']), { scopes: [FEATURE_SCOPE] });
+    await h.until('the shell artifact', async () => (await h.client.listArtifacts(taskId, 0).catch(() => [])).some((a) => a.name === SHELL_ARTIFACT));
+    const response = await fetch(h.client.artifactUrl(taskId, 0, SHELL_ARTIFACT), { redirect: 'manual' });
+    const session = await openSession(new URL(response.headers.get('location')!).searchParams.get('socketUrl')!, ['cat']);
+    await worker.stop({ finishTasks: false });
+    expect(await session.ended).toBe('shutdown');
+    expect(session.stderr()).toMatch(/shutting down|canceled/);
+    const status = await h.client.status(taskId);
+    expect(status.runs[0]!.reasonResolved).toBe('worker-shutdown');
+    expect(await h.containers()).toEqual([]);
   });
 });
