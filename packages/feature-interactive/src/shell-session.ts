@@ -17,6 +17,11 @@ export class ShellSession {
   #finished = false;
   #clientPaused = false;
   #unsent = 0;
+  /**
+   * Resizes go to the engine as requests of their own; what the client sent after one waits
+   * for it, so a program started by that input sees the new size.
+   */
+  #resizing: Promise<void> | undefined;
   readonly done: Promise<void>;
   #resolveDone!: () => void;
 
@@ -50,6 +55,18 @@ export class ShellSession {
   }
 
   #fromClient(message: Buffer): void {
+    if (this.#resizing) {
+      const after = this.#resizing.then(() => this.#handle(message));
+      this.#resizing = after;
+      void after.then(() => {
+        if (this.#resizing === after) this.#resizing = undefined;
+      });
+      return;
+    }
+    this.#handle(message);
+  }
+
+  #handle(message: Buffer): void {
     const decoded = decodeClientMessage(message);
     switch (decoded.type) {
       case 'stdin':
@@ -58,9 +75,16 @@ export class ShellSession {
       case 'end':
         if (!this.#exec.stdin.writableEnded) this.#exec.stdin.end();
         break;
-      case 'resize':
-        this.#exec.resize({ rows: decoded.rows, columns: decoded.columns }).catch(() => {});
+      case 'resize': {
+        const resized = this.#exec.resize({ rows: decoded.rows, columns: decoded.columns }).catch(() => {});
+        const previous = this.#resizing;
+        this.#resizing = previous ? previous.then(() => resized) : resized;
+        const current = this.#resizing;
+        void current.then(() => {
+          if (this.#resizing === current) this.#resizing = undefined;
+        });
         break;
+      }
       case 'pause':
         this.#clientPaused = true;
         this.#exec.output.pause();
