@@ -4,6 +4,7 @@ import {
   ImageError,
   InternalError,
   MalformedPayloadError,
+  TaskFailedError,
   type Container,
   type ContainerSpec,
   type CreatedNetwork,
@@ -165,9 +166,9 @@ export class DockerRuntime implements Runtime {
   }
 
   async createContainer(spec: ContainerSpec): Promise<Container> {
+    const entrypoint = spec.commandPrefix?.length ? await this.#prefixedEntrypoint(spec) : {};
     let created: Dockerode.Container;
     try {
-      const entrypoint = spec.commandPrefix?.length ? await this.#prefixedEntrypoint(spec) : {};
       created = this.#docker.getContainer(await createInBody(this.#docker, spec, entrypoint));
     } catch (err) {
       throw engineFailure('create the task container', err);
@@ -197,7 +198,10 @@ export class DockerRuntime implements Runtime {
       throw engineFailure(`inspect image ${spec.image}`, err);
     }
     const command = spec.command && spec.command.length > 0 ? spec.command : (config.Cmd ?? []);
-    return { Entrypoint: [...spec.commandPrefix!, ...(config.Entrypoint ?? [])], Cmd: command };
+    const entrypoint = config.Entrypoint ?? [];
+    // The engine refuses such a container at create; with the prefix it would run the prefix alone.
+    if (entrypoint.length === 0 && command.length === 0) throw new TaskFailedError('Failure to properly start execution environment. No command specified: the payload has none and the image no default');
+    return { Entrypoint: [...spec.commandPrefix!, ...entrypoint], Cmd: command };
   }
 
   /**

@@ -105,6 +105,14 @@ describe('DockerRuntime on a real engine', () => {
     madeImages.push(tag);
     await base.remove();
     const withEntrypoint = (await docker.getImage(tag).inspect()).Id;
+    // Nothing to run at all: refused as the engine refuses it without the prefix, the task's doing.
+    const bare = `dw-test/prefix-bare-${runId}:latest`;
+    const bareBase = await create(['true']);
+    // An imported filesystem has no default command (a commit would keep the base's).
+    await execFileAsync('sh', ['-c', `docker export ${bareBase.id} | docker import - ${bare}`]);
+    madeImages.push(bare);
+    await bareBase.remove();
+    await expect(runtime.createContainer({ image: bare, env: {}, labels, commandPrefix: ['echo'] })).rejects.toThrow(TaskFailedError);
     const cases: Array<[string, string[] | undefined, string]> = [
       [imageId, ['the', 'command'], 'prefix -- the command\n'],
       [withEntrypoint, undefined, 'prefix -- echo entrypoint default-cmd\n'],
