@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -28,7 +28,12 @@ export interface ShellRegistration {
  * run's shell socket at an unguessable path. A request for any other path (a wrong token, a run
  * that ended) is answered 404 before the websocket is accepted, so it never reaches a container.
  */
-export class InteractiveServer {
+export interface InteractiveServerEvents {
+  /** A run's socket was registered (`worker run` prints it, so a terminal can connect). */
+  registered: [{ socketUrl: string }];
+}
+
+export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
   #config: InteractiveServerConfig | undefined;
   #server: http.Server | undefined;
   #port: number | undefined;
@@ -37,6 +42,7 @@ export class InteractiveServer {
   #sockets = new Set<Socket>();
 
   constructor(config?: InteractiveServerConfig) {
+    super();
     this.#config = config;
   }
 
@@ -98,6 +104,7 @@ export class InteractiveServer {
     const { publicHostname, tls } = this.#config;
     const host = publicHostname.includes(':') && !publicHostname.startsWith('[') ? `[${publicHostname}]` : publicHostname;
     const socketUrl = `${tls ? 'wss' : 'ws'}://${host}:${this.#port}/${token}/${SHELL_SOCKET}`;
+    this.emit('registered', { socketUrl });
     return { socketUrl, unregister: () => void this.#handlers.delete(token) };
   }
 

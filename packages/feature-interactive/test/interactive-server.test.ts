@@ -21,10 +21,13 @@ describe('the interactive server', () => {
 
   it('hands a registered socket to its run with the query; refuses a wrong token, an unregistered run and plain requests before any handler runs', async () => {
     const seen: string[] = [];
+    const announced: string[] = [];
+    server.on('registered', ({ socketUrl }) => announced.push(socketUrl));
     const registration = server.register((ws, query) => {
       seen.push(query.getAll('command').join(' '));
       ws.close();
     });
+    expect(announced).toEqual([registration.socketUrl]);
     expect(registration.socketUrl).toMatch(new RegExp(`^ws://localhost:${server.port}/[0-9a-f]{64}/shell\\.sock$`));
 
     const right = await connect(`${registration.socketUrl}?tty=false&command=echo&command=hi`);

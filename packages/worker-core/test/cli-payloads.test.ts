@@ -83,6 +83,7 @@ describe('worker run of the payloads Firefox CI writes today (the real bin, embe
     const r = await run('decision-offered', payload, [...decisionScopes, 'docker-worker:feature:interactive'], ['--artifacts-dir', out]);
     expect(r.stdout).toContain('decided');
     expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^Interactive shell: ws:\/\/localhost:\d+\/[0-9a-f]{64}\/shell\.sock$/m);
     expect(await readFile(join(out, 'public/logs/decision_backing.log'), 'utf8')).toContain('decided');
     expect(await readFile(join(out, 'public/task-graph.json'), 'utf8')).toBe('graph\n');
     expect(JSON.parse(await readFile(join(out, 'public/chain-of-trust.json'), 'utf8'))).toMatchObject({ artifacts: expect.any(Object) });
