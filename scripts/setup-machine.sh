@@ -62,6 +62,8 @@ command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v ruby >/dev/null || need+=(ruby)
 command -v openssl >/dev/null || need+=(openssl)
 command -v systemctl >/dev/null || need+=(systemd)
+# feature-interactive's build compiles dw-init, the static init of interactive containers.
+{ command -v cc >/dev/null && compgen -G '/usr/lib/*/libc.a' >/dev/null; } || need+=(gcc libc6-dev)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing from Debian: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

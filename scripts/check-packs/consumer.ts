@@ -8,6 +8,7 @@ import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-ar
 import { createLiveLogFeature, bulkLogFeature } from '@docker-worker/feature-livelog';
 import { createDevicesFeature, type DevicesOptions } from '@docker-worker/feature-devices';
 import { taskclusterProxyFeature } from '@docker-worker/feature-taskcluster-proxy';
+import { InteractiveServer, createInteractiveFeature } from '@docker-worker/feature-interactive';
 import { DockerRuntime } from '@docker-worker/docker-runtime';
 import { validatePayload, type DockerWorkerPayload } from '@docker-worker/schema';
 import { LocalQueue } from '@docker-worker/local-queue';
@@ -35,6 +36,7 @@ export const features: BoundFeature[] = [
   bindFeature(bulkLogFeature, { defaultEnabled: false }),
   bindFeature(createDevicesFeature(), { defaultEnabled: true, options: (payload): DevicesOptions => payload.capabilities?.devices ?? {} }),
   bindFeature(taskclusterProxyFeature, { defaultEnabled: false }),
+  bindFeature(createInteractiveFeature({ server: new InteractiveServer() }), { defaultEnabled: false, options: (payload) => ({ maxRunTime: payload.maxRunTime }) }),
 ];
 export const context: Promise<TaskContext> = testTaskContext({ artifacts: new RecordingPublisher() });
 export type Conformance = typeof runtimeConformance;

@@ -11,6 +11,7 @@ const expected = {
   '@docker-worker/feature-artifacts': ['artifactsFeature', 'chainOfTrustFeature'],
   '@docker-worker/feature-devices': ['createDevicesFeature', 'DeviceManagers', 'discover'],
   '@docker-worker/feature-taskcluster-proxy': ['taskclusterProxyFeature', 'createTaskclusterProxyFeature', 'ProxyServer', 'proxyTarget'],
+  '@docker-worker/feature-interactive': ['createInteractiveFeature', 'InteractiveServer', 'interactiveConfigSchema'],
   '@docker-worker/local-queue': ['LocalQueue', 'PulsePublisher'],
   '@docker-worker/worker-core': ['Worker', 'TaskRun', 'bindFeature', 'loadConfig', 'QueueClient'],
 };

@@ -112,6 +112,12 @@ export const VARIABLES: readonly Variable[] = [
     schema: { type: 'integer', minimum: 0, maximum: 65535 },
     default: 60023,
   },
+  {
+    key: 'worker.interactivePort',
+    description: 'Port of the interactive shell server (open it to the people who open shells into tasks; 0: any free port)',
+    schema: { type: 'integer', minimum: 0, maximum: 65535 },
+    default: 62022,
+  },
   // --- host services ---
   {
     key: 'logForwarding.target',

@@ -97,6 +97,7 @@ describe('dw-deploy render', () => {
       cache: { volumeCachePath: '/mnt/var/cache/docker-worker' },
       features: {
         localLiveLog: { port: 60023 },
+        interactive: { port: 62022 },
         chainOfTrust: { ed25519SigningKeyLocation: '/etc/docker-worker/cot-signing-key.key' },
         // The image loads both loopback modules: a machine without their devices must not start.
         devices: { loopbackVideo: { enabled: true }, loopbackAudio: { enabled: true } },

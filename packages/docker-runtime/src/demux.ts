@@ -21,13 +21,25 @@ export class DockerStreamDemuxer extends Transform {
   #header = Buffer.alloc(HEADER);
   #headerFilled = 0;
   #payloadLeft = 0;
+  #tagged: boolean;
+  #stream: 'stdout' | 'stderr' = 'stdout';
+
+  /**
+   * `tagged`: push `{ stream, data }` objects (an exec's stdout and stderr kept apart) instead
+   * of the merged bytes.
+   */
+  constructor(options: { tagged?: boolean } = {}) {
+    super({ readableObjectMode: options.tagged === true });
+    this.#tagged = options.tagged === true;
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     let offset = 0;
     while (offset < chunk.length) {
       if (this.#payloadLeft > 0) {
         const take = Math.min(this.#payloadLeft, chunk.length - offset);
-        this.push(chunk.subarray(offset, offset + take));
+        const data = chunk.subarray(offset, offset + take);
+        this.push(this.#tagged ? { stream: this.#stream, data } : data);
         offset += take;
         this.#payloadLeft -= take;
         continue;
@@ -45,6 +57,7 @@ export class DockerStreamDemuxer extends Transform {
         return;
       }
       this.#payloadLeft = this.#header.readUInt32BE(4);
+      this.#stream = streamType === 2 ? 'stderr' : 'stdout';
     }
     callback();
   }

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
-import { EngineUnavailableError, TaskFailedError, type Container } from '@docker-worker/worker-contract';
+import { EngineUnavailableError, TaskFailedError, type Container, type ContainerExec, type ExecOptions } from '@docker-worker/worker-contract';
 import type Dockerode from 'dockerode';
 import { DockerStreamDemuxer } from './demux.js';
+import { startExec } from './docker-exec.js';
 import { engineFailure, engineMessage, isConnectionError, statusCodeOf } from './engine-errors.js';
 import { containerEvents, stoppedFromOutside } from './engine-events.js';
 
@@ -99,6 +100,10 @@ export class DockerContainer implements Container {
       if (status === 304 || status === 404 || status === 409) return;
       throw engineFailure(`kill container ${this.id}`, err);
     }
+  }
+
+  exec(options: ExecOptions): Promise<ContainerExec> {
+    return startExec(this.#container, options);
   }
 
   async archive(path: string): Promise<Readable> {

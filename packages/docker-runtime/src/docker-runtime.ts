@@ -4,6 +4,7 @@ import {
   ImageError,
   InternalError,
   MalformedPayloadError,
+  TaskFailedError,
   type Container,
   type ContainerSpec,
   type CreatedNetwork,
@@ -165,9 +166,10 @@ export class DockerRuntime implements Runtime {
   }
 
   async createContainer(spec: ContainerSpec): Promise<Container> {
+    const entrypoint = spec.commandPrefix?.length ? await this.#prefixedEntrypoint(spec) : {};
     let created: Dockerode.Container;
     try {
-      created = this.#docker.getContainer(await createInBody(this.#docker, spec));
+      created = this.#docker.getContainer(await createInBody(this.#docker, spec, entrypoint));
     } catch (err) {
       throw engineFailure('create the task container', err);
     }
@@ -182,6 +184,24 @@ export class DockerRuntime implements Runtime {
     const container = new DockerContainer(created, attach, { docker: this.#docker, onDone: () => this.#open.delete(created.id) });
     this.#open.set(created.id, container);
     return container;
+  }
+
+  /**
+   * The entrypoint and command that run `spec.commandPrefix` before the task's command: a
+   * given Entrypoint drops the image's default command, so both are read from the image.
+   */
+  async #prefixedEntrypoint(spec: ContainerSpec): Promise<{ Entrypoint: string[]; Cmd: string[] }> {
+    let config: { Entrypoint?: string[] | null; Cmd?: string[] | null };
+    try {
+      config = ((await this.#docker.getImage(spec.image).inspect()) as { Config?: typeof config }).Config ?? {};
+    } catch (err) {
+      throw engineFailure(`inspect image ${spec.image}`, err);
+    }
+    const command = spec.command && spec.command.length > 0 ? spec.command : (config.Cmd ?? []);
+    const entrypoint = config.Entrypoint ?? [];
+    // The engine refuses such a container at create; with the prefix it would run the prefix alone.
+    if (entrypoint.length === 0 && command.length === 0) throw new TaskFailedError('Failure to properly start execution environment. No command specified: the payload has none and the image no default');
+    return { Entrypoint: [...spec.commandPrefix!, ...entrypoint], Cmd: command };
   }
 
   /**
@@ -384,14 +404,14 @@ function dockerImageName(image: ImageSpec): string {
  * `Cmd` made the URL too long for the engine (`431 Request Header Fields Too Large`) and a
  * lone surrogate made it throw `URI malformed`. Resolves with the new container's id.
  */
-function createInBody(docker: Dockerode, spec: ContainerSpec): Promise<string> {
+function createInBody(docker: Dockerode, spec: ContainerSpec, entrypoint: { Entrypoint?: string[]; Cmd?: string[] } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     docker.modem.dial(
       {
         // The `?` tells docker-modem to append `_query`; without a name there is no query at all.
         path: spec.name === undefined ? '/containers/create' : '/containers/create?',
         method: 'POST',
-        options: { ...(spec.name !== undefined && { _query: { name: spec.name } }), _body: createOptions(spec) },
+        options: { ...(spec.name !== undefined && { _query: { name: spec.name } }), _body: { ...createOptions(spec), ...entrypoint } },
         statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
       },
       (err, data) => (err ? reject(err) : resolve((data as { Id: string }).Id)),

@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ImageError, InternalError, MalformedPayloadError, ResourceUnavailableError, TaskFailedError, type Container } from '@docker-worker/worker-contract';
 import { MemoryTaskLog } from '@docker-worker/worker-contract/testing';
@@ -12,6 +14,7 @@ import { collect, imageContext, push, pushCommittedImage, removeTag, TEST_IMAGE,
 import { LocalRegistry } from './registry.js';
 
 const TIMEOUT = 60_000;
+const execFileAsync = promisify(execFile);
 const RUN_LABEL = 'org.taskcluster.docker-worker.test-run';
 
 describe('DockerRuntime on a real engine', () => {
@@ -92,6 +95,58 @@ describe('DockerRuntime on a real engine', () => {
     } finally {
       await container.remove();
       await rm(dir, { recursive: true, force: true });
+    }
+  }, TIMEOUT);
+
+  it('commandPrefix runs before the command, and before the image\'s entrypoint and default command when the spec has none', async () => {
+    const tag = `dw-test/prefix-${runId}:latest`;
+    const base = await create(['true']);
+    await execFileAsync('docker', ['commit', '--change', 'ENTRYPOINT ["echo", "entrypoint"]', '--change', 'CMD ["default-cmd"]', base.id, tag]);
+    madeImages.push(tag);
+    await base.remove();
+    const withEntrypoint = (await docker.getImage(tag).inspect()).Id;
+    // Nothing to run at all: refused as the engine refuses it without the prefix, the task's doing.
+    const bare = `dw-test/prefix-bare-${runId}:latest`;
+    const bareBase = await create(['true']);
+    // An imported filesystem has no default command (a commit would keep the base's).
+    await execFileAsync('sh', ['-c', `docker export ${bareBase.id} | docker import - ${bare}`]);
+    madeImages.push(bare);
+    await bareBase.remove();
+    await expect(runtime.createContainer({ image: bare, env: {}, labels, commandPrefix: ['echo'] })).rejects.toThrow(TaskFailedError);
+    const cases: Array<[string, string[] | undefined, string]> = [
+      [imageId, ['the', 'command'], 'prefix -- the command\n'],
+      [withEntrypoint, undefined, 'prefix -- echo entrypoint default-cmd\n'],
+      [withEntrypoint, ['given'], 'prefix -- echo entrypoint given\n'],
+    ];
+    for (const [image, command, printed] of cases) {
+      const container = await runtime.createContainer({ image, ...(command && { command }), env: {}, labels, commandPrefix: ['echo', 'prefix', '--'] });
+      try {
+        const output = collect(container.output);
+        await container.start();
+        expect(await container.wait()).toBe(0);
+        expect((await output).toString()).toBe(printed);
+      } finally {
+        await container.remove();
+      }
+    }
+  }, TIMEOUT);
+
+  it('exec with a tty: the terminal takes the size asked for', async () => {
+    const container = await create(['sleep', '30']);
+    try {
+      await container.start();
+      const exec = await container.exec!({ command: ['sh', '-c', 'read line; stty size'], tty: true });
+      const printed: Buffer[] = [];
+      const read = (async () => {
+        for await (const chunk of exec.output) printed.push((chunk as { data: Buffer }).data);
+      })();
+      await exec.resize({ rows: 41, columns: 133 });
+      exec.stdin.write('go\n');
+      await read;
+      expect(Buffer.concat(printed).toString()).toMatch(/41 133\r?\n$/);
+      expect(await exec.exitCode()).toBe(0);
+    } finally {
+      await container.remove();
     }
   }, TIMEOUT);
 

@@ -283,8 +283,9 @@ export const payloadSchema = {
         interactive: feature(
           false,
           'Interactive session',
-          'Allow shell and VNC display sessions into the running container over websockets; the container is kept for ' +
-            'a while after the command exits. Off by default; not offered by this worker yet.',
+          'Allow shell sessions into the running container over a websocket (artifact `private/docker-worker/shell.html`); ' +
+            'the container is kept for a while after the command exits, never past maxRunTime. Needs the scope ' +
+            '`docker-worker:feature:interactive`. Off by default; this worker offers no VNC display.',
         ),
         allowPtrace: feature(
           false,

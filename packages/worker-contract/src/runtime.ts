@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { TaskLog } from './log.js';
 import type { ScopeRequirement } from './scopes.js';
 import type { Credentials, TaskDefinition } from './task.js';
@@ -67,6 +67,13 @@ export interface ContainerAdditions {
    * pinning each task to its own core. One feature sets it; when several do, the last wins.
    */
   cpusetCpus?: string;
+  /**
+   * A program the container's command is run through: these arguments go before the command
+   * (the image's entrypoint and default command included when the payload gives none). For a
+   * feature's init, such as one keeping the container alive after its command exits. One
+   * feature sets it; when several do, the last wins.
+   */
+  commandPrefix?: string[];
 }
 
 export interface ContainerSpec {
@@ -87,6 +94,8 @@ export interface ContainerSpec {
   shmSize?: number;
   /** See ContainerAdditions.cpusetCpus; every CPU when absent. */
   cpusetCpus?: string;
+  /** See ContainerAdditions.commandPrefix. */
+  commandPrefix?: string[];
   name?: string;
   /** A network made by `Runtime.createNetwork` to attach the container to, instead of the default one. */
   network?: string;
@@ -136,6 +145,43 @@ export interface Container extends TaskFiles {
   archive(path: string): Promise<Readable>;
   /** Remove the container and its anonymous volumes. No error when it is already gone. */
   remove(): Promise<void>;
+  /**
+   * Run another process in the running container (`docker exec`): what interactive sessions
+   * use. Optional: a runtime without it cannot offer them. Rejects when the container is not
+   * running.
+   */
+  exec?(options: ExecOptions): Promise<ContainerExec>;
+}
+
+/** A process to run in a running container. */
+export interface ExecOptions {
+  /** The argument vector, run as the container's user in its working directory. */
+  command: string[];
+  /** A pseudo-terminal: output comes as `stdout` only, and `resize` means something. */
+  tty: boolean;
+}
+
+/** A chunk of what an exec'd process printed. */
+export interface ExecOutputChunk {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+/** A process started by `Container.exec`, its streams exact bytes both ways. */
+export interface ContainerExec {
+  /** The process's stdin; `end()` closes it (the process reads end of file). */
+  readonly stdin: Writable;
+  /**
+   * Object mode, `ExecOutputChunk`s in the order printed; ends when the process's output ends.
+   * Backpressure holds: a reader that stops reading holds the process back.
+   */
+  readonly output: Readable;
+  /** The terminal's size (tty only; nothing otherwise). */
+  resize(size: { rows: number; columns: number }): Promise<void>;
+  /** The exit code, once the process has exited (after `output` ended). */
+  exitCode(): Promise<number>;
+  /** Drop the connection to the process: its stdin closes, its output is no longer read. */
+  destroy(): void;
 }
 
 /** A container as `Runtime.listContainers` finds it. */

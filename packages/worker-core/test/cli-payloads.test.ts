@@ -55,7 +55,7 @@ describe('worker run of the payloads Firefox CI writes today (the real bin, embe
     config = join(dir, 'config.json');
     await writeFile(
       config,
-      JSON.stringify({ dockerConfig: { allowPrivileged: true, allowDisableSeccomp: true }, features: { chainOfTrust: { ed25519SigningKeyLocation: key } } }),
+      JSON.stringify({ dockerConfig: { allowPrivileged: true, allowDisableSeccomp: true }, features: { chainOfTrust: { ed25519SigningKeyLocation: key }, interactive: { minTime: 0 } } }),
     );
   });
   afterAll(async () => {
@@ -68,21 +68,22 @@ describe('worker run of the payloads Firefox CI writes today (the real bin, embe
     return worker(['run', '--config', config, ...args, file], env);
   }
 
-  it('a decision task: malformed only for the feature this worker does not offer yet, named', async () => {
+  it('a decision task asking for interactive without its scope: malformed-payload naming only that scope', async () => {
     const r = await run('decision', decisionPayload, decisionScopes);
     expect(r.code).toBe(2);
     expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
     const problems = r.stdout.split('\n').filter((line) => /^\s*- payload\./.test(line) || /^\[taskcluster:error\] .*payload\./.test(line));
-    expect(problems.join('\n')).toMatch(/payload\.features\.interactive is not a feature this worker offers/);
+    expect(problems.join('\n')).toMatch(/payload\.features\.interactive .*docker-worker:feature:interactive/);
     expect(problems.filter((line) => !/features\.interactive /.test(line))).toEqual([]);
   });
 
-  it('the decision task without interactive runs: custom log name, cache, onExitStatus, chain of trust, taskcluster proxy', async () => {
-    const payload = { ...decisionPayload, capabilities: {}, features: { chainOfTrust: true, taskclusterProxy: true } };
+  it('the decision task runs: custom log name, cache, onExitStatus, chain of trust, taskcluster proxy, interactive', async () => {
+    const payload = { ...decisionPayload, capabilities: {} };
     const out = join(dir, 'decision-artifacts');
-    const r = await run('decision-offered', payload, decisionScopes, ['--artifacts-dir', out]);
+    const r = await run('decision-offered', payload, [...decisionScopes, 'docker-worker:feature:interactive'], ['--artifacts-dir', out]);
     expect(r.stdout).toContain('decided');
     expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^Interactive shell: ws:\/\/localhost:\d+\/[0-9a-f]{64}\/shell\.sock$/m);
     expect(await readFile(join(out, 'public/logs/decision_backing.log'), 'utf8')).toContain('decided');
     expect(await readFile(join(out, 'public/task-graph.json'), 'utf8')).toBe('graph\n');
     expect(JSON.parse(await readFile(join(out, 'public/chain-of-trust.json'), 'utf8'))).toMatchObject({ artifacts: expect.any(Object) });

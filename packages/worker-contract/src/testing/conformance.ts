@@ -232,6 +232,33 @@ export function runtimeConformance(
       await expect(runtime.removeNetwork!(network.id)).resolves.toBeUndefined();
     }, timeout);
 
+    it('exec (when offered): a process in the running container, stdin and stdout byte-exact, stderr apart, its exit code', async () => {
+      const container = await create(['sleep', '30']);
+      if (!container.exec) {
+        await container.remove();
+        return;
+      }
+      const output = collect(container.output);
+      await container.start();
+      try {
+        const exec = await container.exec({ command: ['sh', '-c', 'cat; echo to-stderr >&2; exit 3'], tty: false });
+        const bytes = Buffer.concat([Buffer.from([0xfa, 0xff, 0x0a, 0x00]), randomBytes(256 * 1024)]);
+        const printed: Record<string, Buffer[]> = { stdout: [], stderr: [] };
+        const read = (async () => {
+          for await (const chunk of exec.output) printed[(chunk as { stream: string }).stream]!.push((chunk as { data: Buffer }).data);
+        })();
+        exec.stdin.end(bytes);
+        await read;
+        expect(Buffer.concat(printed.stdout!).equals(bytes)).toBe(true);
+        expect(Buffer.concat(printed.stderr!).toString('utf8')).toBe('to-stderr\n');
+        expect(await exec.exitCode()).toBe(3);
+      } finally {
+        await container.kill();
+        await container.wait();
+        await output;
+      }
+    }, timeout);
+
     it('a command that does not exist makes start() fail with a TaskFailedError', async () => {
       const container = await create(['dw-conformance-no-such-command']);
       const output = collect(container.output);

@@ -7,6 +7,7 @@ import { LiveLogServer, bulkLogFeature, createLiveLogFeature } from '@docker-wor
 import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-artifacts';
 import { createDevicesFeature, type DevicesOptions } from '@docker-worker/feature-devices';
 import { taskclusterProxyFeature } from '@docker-worker/feature-taskcluster-proxy';
+import { InteractiveServer, createInteractiveFeature } from '@docker-worker/feature-interactive';
 import { LocalQueue } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
 import type { CacheManager, Runtime } from '@docker-worker/worker-contract';
@@ -34,6 +35,8 @@ export function createFeatures(services: FeatureServices): BoundFeature[] {
       },
     }),
     bindFeature(taskclusterProxyFeature, { defaultEnabled: false }),
+    // Runs the container under its init, so sessions outlive the command; nothing lives past maxRunTime.
+    bindFeature(createInteractiveFeature({ server: services.interactive }), { defaultEnabled: false, options: (payload) => ({ maxRunTime: payload.maxRunTime }) }),
     bindFeature(artifactsFeature, {
       defaultEnabled: true,
       options: (payload) => ({
@@ -53,13 +56,16 @@ export interface FeatureServices {
    * config section when the worker starts (in its checkHost), unless the config switches it off.
    */
   liveLog: LiveLogServer;
+  /** Serves interactive shells; the `interactive` feature starts it (its checkHost) when the worker starts. */
+  interactive: InteractiveServer;
   stop(): Promise<void>;
 }
 
 /** The features' shared services, for `createFeatures`; nothing listens before the worker starts. */
 export async function startFeatureServices(_config: WorkerConfig): Promise<FeatureServices> {
   const liveLog = new LiveLogServer();
-  return { liveLog, stop: () => liveLog.stop() };
+  const interactive = new InteractiveServer();
+  return { liveLog, interactive, stop: async () => void (await Promise.all([liveLog.stop(), interactive.stop()])) };
 }
 
 export function createRuntime(config: WorkerConfig): Runtime {

@@ -443,6 +443,7 @@ export class TaskRun {
       disableSeccomp: payload.capabilities?.disableSeccomp === true,
       shmSize: SHM_SIZE,
       ...cpuset(additions),
+      ...commandPrefix(additions),
       ...(this.#network && { network: (await this.#network).id }),
     });
     this.#container = container;
@@ -561,6 +562,12 @@ export class TaskRun {
     }
     return final;
   }
+}
+
+/** The program the features run the command through, the last one's (see ContainerAdditions.commandPrefix). */
+function commandPrefix(additions: readonly ContainerAdditions[]): { commandPrefix?: string[] } {
+  const prefix = additions.filter((a) => a.commandPrefix !== undefined).at(-1)?.commandPrefix;
+  return prefix === undefined ? {} : { commandPrefix: prefix };
 }
 
 /** The features' CPU pinning, the last one's when several pin (see ContainerAdditions.cpusetCpus). */

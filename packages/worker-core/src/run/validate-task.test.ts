@@ -2,6 +2,7 @@ import { InternalError, MalformedPayloadError, scopeInPool, type TaskDefinition 
 import { bindFeature } from './feature-binding.js';
 import { payloadWarnings, validateTask, type ValidationHost } from './validate-task.js';
 import { LiveLogServer } from '@docker-worker/feature-livelog';
+import { InteractiveServer } from '@docker-worker/feature-interactive';
 import { createFeatures } from '../bin/compose.js';
 
 const ptrace = bindFeature({ name: 'allowPtrace', requiredScopes: (task) => [scopeInPool('docker-worker:feature:allowPtrace', task)], forTask: () => ({}) }, { defaultEnabled: false });
@@ -116,7 +117,7 @@ describe('retired features and unknown top-level keys', () => {
 });
 
 describe('capabilities.devices, through the devices feature as the worker binds it', () => {
-  const services = { liveLog: new LiveLogServer(), stop: async () => {} };
+  const services = { liveLog: new LiveLogServer(), interactive: new InteractiveServer(), stop: async () => {} };
   const devices = createFeatures(services).find((f) => f.name === 'devices')!;
   const withDevices = [log, devices];
   const asks = { image: 'x', maxRunTime: 1, capabilities: { devices: { loopbackVideo: true, kvm: true, loopbackAudio: false } } };

@@ -48,6 +48,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     services = await startFeatureServices(config);
     // So a second terminal can follow the task; stdout is the task log itself.
     services.liveLog.on('registered', ({ url }) => process.stderr.write(`Live log: ${url}\n`));
+    // The shell artifact is private on the embedded queue: the socket itself, for a docker-exec client.
+    services.interactive.on('registered', ({ socketUrl }) => process.stderr.write(`Interactive shell: ${socketUrl}\n`));
     const queue = new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.credentials });
     try {
       await queue.createTask(local.taskId, local.definition);

@@ -1,0 +1,12 @@
+export { createInteractiveFeature, INIT_IN_CONTAINER, type InteractiveOptions, type InteractiveFeatureOptions } from './interactive-feature.js';
+export { InteractiveServer, type ShellRegistration, type ShellHandler } from './interactive-server.js';
+export {
+  interactiveConfigSchema,
+  interactiveServerConfig,
+  shellPageUrl,
+  InteractiveConfigError,
+  type InteractiveServerConfig,
+  type InteractiveSettings,
+} from './interactive-config.js';
+export { MESSAGE, decodeClientMessage, frame, stoppedFrame, parseSessionRequest, type ClientMessage, type SessionRequest } from './protocol.js';
+export { KeepAlive, deadlineFor, type KeepAliveTimes } from './keep-alive.js';
