@@ -6,7 +6,8 @@ import { IdleTimer } from '../../lifecycle/idle-timer.js';
 import { WorkerRunnerProtocol } from '../../lifecycle/worker-runner-protocol.js';
 import { createWorkerLog, type WorkerLog } from '../../log/worker-log.js';
 import { QueueClient } from '../../queue/queue-client.js';
-import { Worker } from '../../worker.js';
+import { Worker, identityOf } from '../../worker.js';
+import { createWorkerMetrics } from '../../metrics/worker-metrics.js';
 import { createCaches, createFeatures, createRuntime, startEmbeddedQueue, startFeatureServices, type EmbeddedQueue } from '../compose.js';
 import { SetupError, identityFlags, type IdentityFlags } from './common.js';
 import { removeConnection, writeConnection } from './connection-file.js';
@@ -55,10 +56,15 @@ export async function startCommand(options: StartCommandOptions): Promise<number
     await services.stop();
     throw err;
   });
-  const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log, workDirLock, lockHolder: 'worker start' });
+  const features = createFeatures(services);
+  // InfluxDB and Prometheus, from one set of measurements; neither configured: none kept.
+  const metrics = createWorkerMetrics({ config, identity: identityOf(config, queue.rootUrl), features: features.map((bound) => bound.feature), log });
+  const worker = new Worker({ config, queue, runtime, features, caches: createCaches(config), log, workDirLock, lockHolder: 'worker start', metrics: metrics.registry });
   // A worker that cannot start (a feature refusing this host, the engine gone) leaves no
   // server listening behind it, so the command exits with its error rather than hanging.
   const stopServers = async (): Promise<void> => {
+    // Flush on exit: the points of the last tasks go out before the process ends.
+    await metrics.close();
     await services.stop();
     if (embedded) {
       await removeConnection(config.workDir);
@@ -66,10 +72,13 @@ export async function startCommand(options: StartCommandOptions): Promise<number
     }
     await workDirLock.release();
   };
-  await worker.start().catch(async (err: unknown) => {
-    await stopServers();
-    throw err;
-  });
+  await metrics
+    .start()
+    .then(() => worker.start())
+    .catch(async (err: unknown) => {
+      await stopServers();
+      throw err;
+    });
 
   const stopped = new Promise<void>((resolve) => {
     let stopping = false;

@@ -1,0 +1,202 @@
+/**
+ * Both metrics exports against real servers: tasks through the embedded queue and the real
+ * Docker engine, then InfluxDB (Debian's 1.6, through the v2 write shim) queried back with
+ * InfluxQL, and Prometheus (Debian's) scraping the worker's /metrics every second queried
+ * through its HTTP API. And an InfluxDB that answers 500: tasks still run, points are dropped
+ * past the buffer, one warning.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Harness, TEST_IMAGE } from './harness.js';
+import { InfluxServer, PrometheusServer, V2WriteShim } from './metrics/servers.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../src/metrics/worker-metrics.js';
+import { createMemoryLog } from '../src/log/worker-log.js';
+import { identityOf } from '../src/worker.js';
+
+const DB = 'dwtest';
+
+let dir: string;
+let influx: InfluxServer;
+let shim: V2WriteShim;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'dw-metrics-test-'));
+  influx = new InfluxServer();
+  await influx.start(join(dir, 'influx'));
+  await influx.query(`CREATE DATABASE ${DB}`);
+  await influx.query(`CREATE DATABASE ${DB}_down`);
+  shim = new V2WriteShim();
+  await shim.start(influx.url);
+});
+
+afterAll(async () => {
+  await shim?.stop();
+  await influx?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A harness worker with the metrics `worker start` would make from `overrides`. */
+async function metricsWorker(h: Harness, overrides: Record<string, unknown>) {
+  const config = h.config(overrides);
+  const log = createMemoryLog();
+  const metrics = createWorkerMetrics({ config, identity: identityOf(config, h.queue.rootUrl), features: [], log });
+  await metrics.start();
+  const started = await h.startWorker(overrides, { metrics: metrics.registry });
+  return { metrics, metricsLog: log, ...started };
+}
+
+async function runTasks(h: Harness, commands: string[]): Promise<string[]> {
+  const ids = await Promise.all(commands.map((command) => h.createTask({ image: TEST_IMAGE, command: ['sh', '-c', command], maxRunTime: 60 })));
+  for (const id of ids) await h.waitResolved(id);
+  return ids;
+}
+
+describe('InfluxDB', () => {
+  const h = new Harness();
+  let metrics: WorkerMetrics | undefined;
+  beforeAll(() => h.start());
+  afterAll(async () => {
+    await h.stop();
+    await metrics?.close();
+  });
+
+  it('gets every measurement as points tagged with the worker, queried back with InfluxQL', async () => {
+    shim.failWith = undefined;
+    const started = await metricsWorker(h, {
+      region: 'test-region-1',
+      workerNodeType: 'test-node',
+      influx: { url: shim.url, bucket: `${DB}/autogen`, org: 'test', token: 'test-token', flushInterval: 200 },
+      metricsCollection: { hostMetricsInterval: 1000 },
+    });
+    metrics = started.metrics;
+    const [done, failed] = await runTasks(h, ['echo fine', 'echo broken; exit 3']);
+    await started.worker.stop({ finishTasks: true });
+    await metrics.close();
+
+    const resolved = await influx.rows('SELECT sum("count") AS n FROM dw_tasks_resolved_total GROUP BY "outcome"', DB);
+    expect(Object.fromEntries(resolved.map((r) => [r.outcome, r.n]))).toEqual({ completed: 1, failed: 1 });
+    const [point] = await influx.rows('SELECT * FROM dw_tasks_started_total LIMIT 1', DB);
+    expect(point).toMatchObject({
+      workerId: started.worker.identity.workerId,
+      workerGroup: h.workerGroup,
+      workerType: h.workerType,
+      provisionerId: 'test-prov',
+      workerNodeType: 'test-node',
+      region: 'test-region-1',
+      count: 1,
+    });
+    const stages = await influx.rows('SELECT count("value") AS n FROM dw_task_stage_seconds GROUP BY "stage"', DB);
+    expect(Object.fromEntries(stages.map((r) => [r.stage, r.n]))).toEqual({ validate: 2, image: 2, create: 2, run: 2, artifacts: 2, logs: 2, resolve: 2 });
+    const runs = await influx.rows('SELECT "value" FROM dw_task_run_seconds', DB);
+    expect(runs).toHaveLength(2);
+    for (const row of runs) expect(row.value).toBeGreaterThan(0);
+    // The live log's backing log, one upload per run, its bytes counted.
+    const [uploaded] = await influx.rows('SELECT sum("count") AS n FROM dw_artifact_uploads_total WHERE "result" = \'uploaded\'', DB);
+    expect(uploaded!.n).toBeGreaterThanOrEqual(2);
+    const [bytes] = await influx.rows('SELECT sum("count") AS n FROM dw_artifact_upload_bytes_total', DB);
+    expect(bytes!.n).toBeGreaterThan(0);
+    const [memory] = await influx.rows('SELECT last("value") AS v FROM dw_host_memory_bytes WHERE "kind" = \'total\'', DB);
+    expect(memory!.v).toBeGreaterThan(100_000_000);
+    const [disk] = await influx.rows('SELECT last("value") AS v FROM dw_host_disk_bytes WHERE "kind" = \'free\'', DB);
+    expect(disk!.v).toBeGreaterThan(0);
+    const calls = await influx.rows('SELECT sum("count") AS n FROM dw_claim_work_calls_total GROUP BY "result"', DB);
+    expect(calls.find((r) => r.result === 'tasks')!.n).toBeGreaterThanOrEqual(1);
+    const features = await influx.rows('SELECT sum("count") AS n FROM dw_feature_runs_total GROUP BY "feature"', DB);
+    expect(Object.fromEntries(features.map((r) => [r.feature, r.n]))).toMatchObject({ localLiveLog: 2, artifacts: 2 });
+
+    // The lifecycle, as worker-manager reads it from the worker log; and every record of a run carries its ids.
+    const log = started.log.records;
+    const events = log.filter((r) => r.type === 'WORKER_METRICS');
+    expect(events.map((e) => e.eventType)).toEqual(expect.arrayContaining(['workerReady', 'taskStart', 'taskStart', 'taskFinish', 'taskFinish', 'shutdown']));
+    expect(events).toHaveLength(6);
+    expect(events[0]!.eventType).toBe('workerReady');
+    expect(events.at(-1)!.eventType).toBe('shutdown');
+    for (const id of [done, failed]) {
+      const ofTask = events.filter((e) => e.taskId === id);
+      expect(ofTask.map((e) => e.eventType)).toEqual(['taskStart', 'taskFinish']);
+      expect(ofTask[0]).toMatchObject({ runId: 0, workerId: started.worker.identity.workerId, workerGroup: h.workerGroup, region: 'test-region-1' });
+      expect(typeof ofTask[0]!.timestamp).toBe('number');
+      expect(log.filter((r) => r.taskId === id).map((r) => r.type)).toEqual(expect.arrayContaining(['task run', 'container started', 'task resolved']));
+    }
+    expect(started.metricsLog.records.filter((r) => r.level === 'warn')).toEqual([]);
+  });
+});
+
+describe('an InfluxDB that answers 500', () => {
+  const h = new Harness();
+  let metrics: WorkerMetrics | undefined;
+  beforeAll(() => h.start());
+  afterAll(async () => {
+    shim.failWith = undefined;
+    await h.stop();
+    await metrics?.close();
+  });
+
+  it('costs the tasks nothing: points past the buffer are dropped, with one warning', async () => {
+    shim.failWith = 500;
+    const maxPendingPoints = 20;
+    const started = await metricsWorker(h, {
+      capacity: 2,
+      influx: { url: shim.url, bucket: `${DB}_down/autogen`, flushInterval: 50, maxPendingPoints },
+    });
+    metrics = started.metrics;
+    const ids = await runTasks(h, ['echo 1', 'echo 2', 'echo 3', 'echo 4']);
+    for (const id of ids) expect((await h.client.status(id)).state).toBe('completed');
+    await h.until('the shim to refuse writes', () => (shim.answered.get(500) ?? 0) >= 2);
+    const influxExport = metrics.influx!;
+    expect(influxExport.dropped).toBeGreaterThan(0);
+    const warnings = started.metricsLog.records.filter((r) => r.level === 'warn');
+    expect(warnings.map((w) => w.type)).toEqual(['influx unreachable: metrics points are buffered, then dropped']);
+    expect(warnings[0]).toMatchObject({ maxPendingPoints });
+    // What it would keep stays bounded: every point made beyond the buffer was dropped, not held.
+    expect(influxExport.pending).toBeLessThanOrEqual(maxPendingPoints);
+
+    // InfluxDB answers again: the next points go through, and the worker log says so once.
+    shim.failWith = undefined;
+    await runTasks(h, ['echo 5']);
+    await h.until('influx reachable again', () => started.metricsLog.records.some((r) => r.type === 'influx reachable again'), 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}: pending ${influxExport.pending}, dropped ${influxExport.dropped}, shim answered ${JSON.stringify([...shim.answered])}`);
+    });
+    expect(started.metricsLog.records.filter((r) => r.type.startsWith('influx unreachable'))).toHaveLength(1);
+  });
+});
+
+describe('Prometheus', () => {
+  const h = new Harness();
+  const prometheus = new PrometheusServer();
+  let metrics: WorkerMetrics | undefined;
+  beforeAll(() => h.start());
+  afterAll(async () => {
+    await prometheus.stop();
+    await h.stop();
+    await metrics?.close();
+  });
+
+  it('scrapes the task counters, the image histogram and the process metrics from /metrics', async () => {
+    const started = await metricsWorker(h, { prometheus: { port: 0 } });
+    metrics = started.metrics;
+    const target = `127.0.0.1:${metrics.prometheusPort}`;
+    await prometheus.start(join(dir, 'prometheus'), [target]);
+    await runTasks(h, ['echo a', 'echo b', 'exit 1']);
+
+    const text = await (await fetch(`http://${target}/metrics`)).text();
+    expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    expect(text).toMatch(/^nodejs_gc_duration_seconds_count\{kind="\w+"\} \d/m);
+    expect((await fetch(`http://${target}/other`)).status).toBe(404);
+
+    await h.until('prometheus to scrape the 3 tasks resolved', async () => (await prometheus.query('sum(dw_tasks_resolved_total)'))[0]?.value === 3, 30_000);
+    const resolved = await prometheus.query('dw_tasks_resolved_total');
+    expect(Object.fromEntries(resolved.map((r) => [r.metric.outcome, r.value]))).toEqual({ completed: 2, failed: 1 });
+    expect(resolved[0]!.metric).toMatchObject({ job: 'docker-worker', instance: target });
+    expect((await prometheus.query('dw_tasks_started_total'))[0]!.value).toBe(3);
+    expect((await prometheus.query('dw_image_seconds_count{result="ready"}'))[0]!.value).toBe(3);
+    const buckets = await prometheus.query('dw_image_seconds_bucket{result="ready"}');
+    expect(buckets.find((b) => b.metric.le === '+Inf')!.value).toBe(3);
+    expect(buckets.length).toBeGreaterThan(5);
+    const stages = await prometheus.query('dw_task_stage_seconds_count');
+    expect(new Set(stages.map((s) => s.metric.stage))).toEqual(new Set(['validate', 'image', 'create', 'run', 'artifacts', 'logs', 'resolve']));
+    expect((await prometheus.query('dw_capacity{kind="configured"}'))[0]!.value).toBe(1);
+    expect((await prometheus.query('process_resident_memory_bytes'))[0]!.value).toBeGreaterThan(0);
+  });
+});
