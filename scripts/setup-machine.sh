@@ -62,6 +62,9 @@ command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v ruby >/dev/null || need+=(ruby)
 command -v openssl >/dev/null || need+=(openssl)
 command -v systemctl >/dev/null || need+=(systemd)
+# worker-core's metrics tests: each starts its own InfluxDB and Prometheus on loopback (no service).
+command -v influxd >/dev/null || need+=(influxdb)
+command -v prometheus >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing from Debian: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
