@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Harness, TEST_IMAGE } from './harness.js';
-import { InfluxServer, PrometheusServer, V2WriteShim } from './metrics/servers.js';
+import { InfluxServer, PrometheusServer, V2WriteShim, freePort } from './metrics/servers.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../src/metrics/worker-metrics.js';
 import { createMemoryLog } from '../src/log/worker-log.js';
 import { identityOf } from '../src/worker.js';
@@ -162,6 +162,30 @@ describe('an InfluxDB that answers 500', () => {
   });
 });
 
+describe('an InfluxDB that is down', () => {
+  const h = new Harness();
+  let metrics: WorkerMetrics | undefined;
+  beforeAll(() => h.start());
+  afterAll(async () => {
+    await h.stop();
+    await metrics?.close();
+  });
+
+  it('costs the tasks nothing either: connections refused, points dropped past the buffer, one warning', async () => {
+    const port = await freePort();
+    const started = await metricsWorker(h, { capacity: 2, influx: { url: `http://127.0.0.1:${port}`, bucket: 'nowhere', flushInterval: 50, maxPendingPoints: 10 } });
+    metrics = started.metrics;
+    const ids = await runTasks(h, ['echo 1', 'echo 2', 'echo 3']);
+    for (const id of ids) expect((await h.client.status(id)).state).toBe('completed');
+    await h.until('a refused write', () => started.metricsLog.records.some((r) => r.level === 'warn'));
+    expect(metrics.influx!.dropped).toBeGreaterThan(0);
+    expect(metrics.influx!.pending).toBeLessThanOrEqual(10);
+    const warnings = started.metricsLog.records.filter((r) => r.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ type: 'influx unreachable: metrics points are buffered, then dropped', error: { code: 'ECONNREFUSED' } });
+  });
+});
+
 describe('Prometheus', () => {
   const h = new Harness();
   const prometheus = new PrometheusServer();
@@ -198,5 +222,40 @@ describe('Prometheus', () => {
     expect(new Set(stages.map((s) => s.metric.stage))).toEqual(new Set(['validate', 'image', 'create', 'run', 'artifacts', 'logs', 'resolve']));
     expect((await prometheus.query('dw_capacity{kind="configured"}'))[0]!.value).toBe(1);
     expect((await prometheus.query('process_resident_memory_bytes'))[0]!.value).toBeGreaterThan(0);
+  });
+});
+
+describe('worker start with metrics settings', () => {
+  const h = new Harness();
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+
+  it('serves /metrics from the environment settings, and flushes its InfluxDB points at exit', async () => {
+    await influx.query(`CREATE DATABASE ${DB}_bin`);
+    shim.failWith = undefined;
+    const daemon = h.daemon([], 'metrics-bin', {
+      DW_LOGGING__FORMAT: 'json',
+      DW_PROMETHEUS__PORT: '0',
+      DW_INFLUX__URL: shim.url,
+      DW_INFLUX__BUCKET: `${DB}_bin/autogen`,
+      // Longer than the test: the points arrive only through the flush at exit.
+      DW_INFLUX__FLUSH_INTERVAL: '600000',
+    });
+    try {
+      await h.until('/metrics served', () => daemon.stderr().includes('"prometheus metrics served"'));
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/.exec(daemon.stderr())![1]!;
+      const [taskId] = await runTasks(h, ['echo from the bin']);
+      await h.until('/metrics to count the task', async () => /^dw_tasks_resolved_total\{outcome="completed",reason=""\} 1$/m.test(await (await fetch(url)).text()));
+      expect(await influx.query('SHOW MEASUREMENTS', `${DB}_bin`)).toEqual([]);
+      daemon.child.kill('SIGINT');
+      expect(await daemon.exited).toBe(0);
+      const [resolved] = await influx.rows('SELECT sum("count") AS n FROM dw_tasks_resolved_total WHERE "outcome" = \'completed\'', `${DB}_bin`);
+      expect(resolved!.n).toBe(1);
+      const records = daemon.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records.filter((r) => r.type === 'WORKER_METRICS').map((r) => r.eventType)).toEqual(['workerReady', 'taskStart', 'taskFinish', 'shutdown']);
+      expect(records.filter((r) => r.taskId === taskId).length).toBeGreaterThanOrEqual(4);
+    } finally {
+      if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+    }
   });
 });
