@@ -146,7 +146,7 @@ export class DockerRuntime implements Runtime {
     const present = await this.#localImage(reference);
     if (present) {
       if (await this.#images.has(present.Id)) await this.#images.touch(present.Id, reference.name);
-      return { id: present.Id, name: reference.name };
+      return { id: present.Id, name: reference.name, source: 'present', bytes: 0 };
     }
 
     ctx.log.info(`Pulling image ${reference.name}${matched ? ` from ${matched.registry} as ${matched.credentials.username}` : ''}`);
@@ -161,7 +161,7 @@ export class DockerRuntime implements Runtime {
     ctx.log.info(
       `Pulled image ${reference.name}: ${layers} layers, ${megabytes(summary.bytes)} MB in ${(summary.durationMs / 1000).toFixed(1)} s`,
     );
-    return { id: pulled.Id, name: reference.name };
+    return { id: pulled.Id, name: reference.name, source: 'pulled', bytes: summary.bytes };
   }
 
   async createContainer(spec: ContainerSpec): Promise<Container> {
@@ -214,7 +214,7 @@ export class DockerRuntime implements Runtime {
     if (present) {
       const known = await this.#images.get(present.Id);
       await this.#images.touch(present.Id, name, known?.artifactSha256);
-      return { id: present.Id, name, ...(known?.artifactSha256 && { artifactSha256: known.artifactSha256 }) };
+      return { id: present.Id, name, source: 'present', bytes: 0, ...(known?.artifactSha256 && { artifactSha256: known.artifactSha256 }) };
     }
     const started = Date.now();
     if (this.#artifactLoads.has(name)) ctx.log.info(`Artifact "${path}" from task ID: ${taskId} is being downloaded for another task; waiting for it.`);
@@ -229,7 +229,7 @@ export class DockerRuntime implements Runtime {
     ctx.log.info(
       `Image "${path}" from task "${taskId}" (${describeFormat(loaded.format)}) loaded: ${megabytes(loaded.bytes)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s. Using image ID ${loaded.image.id}.`,
     );
-    return loaded.image;
+    return { ...loaded.image, source: 'loaded', bytes: loaded.bytes };
   }
 
   /** One download for every task waiting on it, so it reports to none of their logs itself. */

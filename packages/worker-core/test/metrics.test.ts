@@ -13,6 +13,7 @@ import { InfluxServer, PrometheusServer, V2WriteShim, freePort } from './metrics
 import { createWorkerMetrics, type WorkerMetrics } from '../src/metrics/worker-metrics.js';
 import { createMemoryLog } from '../src/log/worker-log.js';
 import { identityOf } from '../src/worker.js';
+import { createFeatures, startFeatureServices } from '../src/bin/compose.js';
 
 const DB = 'dwtest';
 
@@ -40,7 +41,9 @@ afterAll(async () => {
 async function metricsWorker(h: Harness, overrides: Record<string, unknown>) {
   const config = h.config(overrides);
   const log = createMemoryLog();
-  const metrics = createWorkerMetrics({ config, identity: identityOf(config, h.queue.rootUrl), features: [], log });
+  // As `worker start` does: the features' own metrics (the live log's) are registered too.
+  const features = createFeatures(await startFeatureServices(config)).map((bound) => bound.feature);
+  const metrics = createWorkerMetrics({ config, identity: identityOf(config, h.queue.rootUrl), features, log });
   await metrics.start();
   const started = await h.startWorker(overrides, { metrics: metrics.registry });
   return { metrics, metricsLog: log, ...started };
@@ -202,6 +205,13 @@ describe('Prometheus', () => {
     metrics = started.metrics;
     const target = `127.0.0.1:${metrics.prometheusPort}`;
     await prometheus.start(join(dir, 'prometheus'), [target]);
+    // A live log reader, following a task to its end.
+    const urls: string[] = [];
+    started.services.liveLog.on('registered', ({ url }) => urls.push(url));
+    const followed = await h.createTask({ image: TEST_IMAGE, command: ['sh', '-c', 'echo followed; sleep 1'], maxRunTime: 60 });
+    await h.until('the live log', () => urls.length > 0);
+    expect(await (await fetch(urls[0]!)).text()).toContain('followed');
+    await h.waitResolved(followed);
     await runTasks(h, ['echo a', 'echo b', 'exit 1']);
 
     const text = await (await fetch(`http://${target}/metrics`)).text();
@@ -209,14 +219,17 @@ describe('Prometheus', () => {
     expect(text).toMatch(/^nodejs_gc_duration_seconds_count\{kind="\w+"\} \d/m);
     expect((await fetch(`http://${target}/other`)).status).toBe(404);
 
-    await h.until('prometheus to scrape the 3 tasks resolved', async () => (await prometheus.query('sum(dw_tasks_resolved_total)'))[0]?.value === 3, 30_000);
+    await h.until('prometheus to scrape the 4 tasks resolved', async () => (await prometheus.query('sum(dw_tasks_resolved_total)'))[0]?.value === 4, 30_000);
     const resolved = await prometheus.query('dw_tasks_resolved_total');
-    expect(Object.fromEntries(resolved.map((r) => [r.metric.outcome, r.value]))).toEqual({ completed: 2, failed: 1 });
+    expect(Object.fromEntries(resolved.map((r) => [r.metric.outcome, r.value]))).toEqual({ completed: 3, failed: 1 });
     expect(resolved[0]!.metric).toMatchObject({ job: 'docker-worker', instance: target });
-    expect((await prometheus.query('dw_tasks_started_total'))[0]!.value).toBe(3);
-    expect((await prometheus.query('dw_image_seconds_count{result="ready"}'))[0]!.value).toBe(3);
-    const buckets = await prometheus.query('dw_image_seconds_bucket{result="ready"}');
-    expect(buckets.find((b) => b.metric.le === '+Inf')!.value).toBe(3);
+    expect((await prometheus.query('dw_tasks_started_total'))[0]!.value).toBe(4);
+    expect((await prometheus.query('dw_image_seconds_count{source="present"}'))[0]!.value).toBe(4);
+    const buckets = await prometheus.query('dw_image_seconds_bucket{source="present"}');
+    expect(buckets.find((b) => b.metric.le === '+Inf')!.value).toBe(4);
+    expect((await prometheus.query('dw_livelog_readers_total'))[0]!.value).toBe(1);
+    expect((await prometheus.query('dw_livelog_readers'))[0]!.value).toBe(0);
+    expect((await prometheus.query('dw_livelog_bytes_total'))[0]!.value).toBeGreaterThan('followed'.length);
     expect(buckets.length).toBeGreaterThan(5);
     const stages = await prometheus.query('dw_task_stage_seconds_count');
     expect(new Set(stages.map((s) => s.metric.stage))).toEqual(new Set(['validate', 'image', 'create', 'run', 'artifacts', 'logs', 'resolve']));

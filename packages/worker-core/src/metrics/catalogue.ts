@@ -19,7 +19,8 @@ export const WORKER_METRICS: readonly MetricDefinition[] = [
   { name: 'dw_task_run_seconds', kind: 'histogram', help: 'Time from claim to resolution of one run, by outcome.', labels: ['outcome'], buckets: SECONDS },
   { name: 'dw_task_claim_to_start_seconds', kind: 'histogram', help: 'Time from the claim to the container started.', labels: [], buckets: SECONDS },
   { name: 'dw_task_stage_seconds', kind: 'histogram', help: `Time in one pipeline stage (${STAGES.join(', ')}).`, labels: ['stage'], buckets: SECONDS },
-  { name: 'dw_image_seconds', kind: 'histogram', help: 'Time to have the task image ready (present, pulled or loaded), by result (ready, failed).', labels: ['result'], buckets: SECONDS },
+  { name: 'dw_image_seconds', kind: 'histogram', help: 'Time to have the task image ready, by source: present (a cache hit), pulled, loaded (from an artifact), ready (the runtime does not say), failed.', labels: ['source'], buckets: SECONDS },
+  { name: 'dw_image_bytes_total', kind: 'counter', help: 'Bytes pulled or downloaded for task images, by source (pulled, loaded).', labels: ['source'] },
   { name: 'dw_feature_runs_total', kind: 'counter', help: 'Runs that had a feature on, by feature.', labels: ['feature'] },
   { name: 'dw_reclaims_total', kind: 'counter', help: 'Reclaims, by result (renewed, lost).', labels: ['result'] },
   // QueueArtifactPublisher

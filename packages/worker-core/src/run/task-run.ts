@@ -463,11 +463,13 @@ export class TaskRun {
       },
     })).then(
       (ready) => {
-        this.#metrics.observe('dw_image_seconds', (performance.now() - imageBegun) / 1000, { result: 'ready' });
+        const source = ready.source ?? 'ready';
+        this.#metrics.observe('dw_image_seconds', (performance.now() - imageBegun) / 1000, { source });
+        if (ready.bytes) this.#metrics.increment('dw_image_bytes_total', { source }, ready.bytes);
         return ready;
       },
       (err: unknown) => {
-        this.#metrics.observe('dw_image_seconds', (performance.now() - imageBegun) / 1000, { result: 'failed' });
+        this.#metrics.observe('dw_image_seconds', (performance.now() - imageBegun) / 1000, { source: 'failed' });
         throw err;
       },
     );
