@@ -120,7 +120,7 @@ export class Worker {
     this.#lifecycle = new LifecycleEvents(options.log, this.identity);
     this.#claims = new ClaimStore(options.config.workDir);
     if (options.caches) {
-      this.#purges = new PurgePoller({ queue: options.queue, workerPoolId: this.#taskQueueId(), caches: options.caches, log: options.log });
+      this.#purges = new PurgePoller({ queue: options.queue, workerPoolId: this.#taskQueueId(), caches: options.caches, log: options.log, metrics: options.metrics });
     }
     this.#disk = new DiskGate({ path: options.config.dockerVolume, threshold: options.config.capacityManagement.diskspaceThreshold, log: options.log });
     this.#events.setMaxListeners(0);
@@ -351,6 +351,8 @@ export class Worker {
         continue;
       }
       if (!(await this.#diskAllows(free))) {
+        // Lowered by the disk: no slot is free until space is.
+        this.#recordCapacity(this.#runs.size);
         // Free space before claiming more: unused images go first.
         await this.collectGarbage({ diskPressure: true });
         await this.#pause(config.taskQueue.pollInterval);

@@ -49,8 +49,9 @@ async function metricsWorker(h: Harness, overrides: Record<string, unknown>) {
   return { metrics, metricsLog: log, ...started };
 }
 
-async function runTasks(h: Harness, commands: string[]): Promise<string[]> {
-  const ids = await Promise.all(commands.map((command) => h.createTask({ image: TEST_IMAGE, command: ['sh', '-c', command], maxRunTime: 60 })));
+async function runTasks(h: Harness, commands: string[], cache?: string): Promise<string[]> {
+  const payload = (command: string) => ({ image: TEST_IMAGE, command: ['sh', '-c', command], maxRunTime: 60, ...(cache && { cache: { [cache]: '/cache' } }) });
+  const ids = await Promise.all(commands.map((command) => h.createTask(payload(command), cache ? { scopes: [`docker-worker:cache:${cache}`] } : {})));
   for (const id of ids) await h.waitResolved(id);
   return ids;
 }
@@ -73,7 +74,8 @@ describe('InfluxDB', () => {
       metricsCollection: { hostMetricsInterval: 1000 },
     });
     metrics = started.metrics;
-    const [done, failed] = await runTasks(h, ['echo fine', 'echo broken; exit 3']);
+    // One cache for both: the first run makes its instance, the second finds it.
+    const [done, failed] = await runTasks(h, ['echo fine', 'echo broken; exit 3'], `i19m-${h.workerType}`);
     await started.worker.stop({ finishTasks: true });
     await metrics.close();
 
@@ -105,6 +107,8 @@ describe('InfluxDB', () => {
     expect(disk!.v).toBeGreaterThan(0);
     const calls = await influx.rows('SELECT sum("count") AS n FROM dw_claim_work_calls_total GROUP BY "result"', DB);
     expect(calls.find((r) => r.result === 'tasks')!.n).toBeGreaterThanOrEqual(1);
+    const caches = await influx.rows('SELECT sum("count") AS n FROM dw_cache_acquires_total GROUP BY "result"', DB);
+    expect(Object.fromEntries(caches.map((r) => [r.result, r.n]))).toEqual({ hit: 1, miss: 1 });
     const features = await influx.rows('SELECT sum("count") AS n FROM dw_feature_runs_total GROUP BY "feature"', DB);
     expect(Object.fromEntries(features.map((r) => [r.feature, r.n]))).toMatchObject({ localLiveLog: 2, artifacts: 2 });
 

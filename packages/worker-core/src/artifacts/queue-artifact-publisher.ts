@@ -194,7 +194,17 @@ export class QueueArtifactPublisher implements ArtifactPublisher {
           throw asError(err);
         }
       },
-      { retries: this.#options.retries ?? 5, minTimeout: this.#options.minRetryDelay ?? 250, maxTimeout: 30_000, factor: 2, randomize: true, signal },
+      {
+        retries: this.#options.retries ?? 5,
+        minTimeout: this.#options.minRetryDelay ?? 250,
+        maxTimeout: 30_000,
+        factor: 2,
+        randomize: true,
+        signal,
+        onFailedAttempt: ({ retriesLeft }) => {
+          if (retriesLeft > 0) this.#options.metrics?.increment('dw_artifact_upload_retries_total');
+        },
+      },
     );
   }
 }

@@ -26,7 +26,11 @@ export const WORKER_METRICS: readonly MetricDefinition[] = [
   // QueueArtifactPublisher
   { name: 'dw_artifact_uploads_total', kind: 'counter', help: 'Artifact uploads, by result (uploaded, failed).', labels: ['result'] },
   { name: 'dw_artifact_upload_bytes_total', kind: 'counter', help: 'Bytes of artifacts uploaded.', labels: [] },
+  { name: 'dw_artifact_upload_retries_total', kind: 'counter', help: 'Attempts of an s3 artifact upload that failed and were retried.', labels: [] },
   { name: 'dw_artifact_upload_seconds', kind: 'histogram', help: 'Time of one artifact upload (queue calls and bytes), successful ones.', labels: [], buckets: SECONDS },
+  // TaskCaches, PurgePoller
+  { name: 'dw_cache_acquires_total', kind: 'counter', help: 'Named cache instances a run took, by result: hit (used before), miss (new).', labels: ['result'] },
+  { name: 'dw_cache_purges_total', kind: 'counter', help: 'Cache purges, by reason: exit-status (an instance, onExitStatus.purgeCaches), purge-cache (a request of the service).', labels: ['reason'] },
   // Worker
   { name: 'dw_claim_work_calls_total', kind: 'counter', help: 'claimWork calls, by result (tasks, empty, error).', labels: ['result'] },
   { name: 'dw_claim_work_tasks_total', kind: 'counter', help: 'Tasks claimWork returned.', labels: [] },

@@ -147,7 +147,7 @@ export class TaskRun {
     this.#options = options;
     this.#metrics = options.metrics ?? NO_METRICS;
     this.#claim = options.claim;
-    this.#caches = new TaskCaches(options.caches);
+    this.#caches = new TaskCaches(options.caches, options.metrics);
     this.#log = options.log.child({ taskId: this.taskId, runId: this.runId });
   }
 
