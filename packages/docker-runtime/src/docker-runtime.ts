@@ -49,6 +49,8 @@ export interface DockerRuntimeOptions {
 /** What one garbage-collection sweep removed. */
 export interface GcReport {
   removedImages: string[];
+  /** The sizes the engine gave the removed images (a layer another image shares is counted too). */
+  removedBytes: number;
 }
 
 /** An image artifact in the engine, and how many bytes its download took. */
@@ -249,6 +251,7 @@ export class DockerRuntime implements Runtime {
    */
   async gc(options: { imageExpirationMs: number; diskPressure?: boolean }): Promise<GcReport> {
     const removedImages: string[] = [];
+    let removedBytes = 0;
     let containers: Dockerode.ContainerInfo[];
     try {
       containers = await this.#docker.listContainers({ all: true });
@@ -263,8 +266,14 @@ export class DockerRuntime implements Runtime {
       .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const image of candidates) {
       try {
+        // Asked before: once removed there is nothing to ask. Its size is for metrics only.
+        const size = await this.#docker
+          .getImage(image.id)
+          .inspect()
+          .then((info) => info.Size ?? 0, () => 0);
         await this.#docker.getImage(image.id).remove({ force: false });
         removedImages.push(image.name);
+        removedBytes += size;
         await this.#images.forget(image.id);
       } catch (err) {
         const status = statusCodeOf(err);
@@ -273,7 +282,7 @@ export class DockerRuntime implements Runtime {
         else if (status !== 409) throw engineFailure(`remove image ${image.name}`, err);
       }
     }
-    return { removedImages };
+    return { removedImages, removedBytes };
   }
 
   async listContainers(labels: Record<string, string>): Promise<ListedContainer[]> {

@@ -187,5 +187,5 @@ export interface Runtime {
    * ones under disk pressure), never one in use or being fetched. Optional: a runtime without
    * an image store of its own has nothing to collect.
    */
-  gc?(options: { imageExpirationMs: number; diskPressure?: boolean }): Promise<{ removedImages: string[] }>;
+  gc?(options: { imageExpirationMs: number; diskPressure?: boolean }): Promise<{ removedImages: string[]; removedBytes?: number }>;
 }

@@ -436,6 +436,7 @@ export class Worker {
       .then(
         (report) => {
           this.#metrics.increment('dw_gc_images_removed_total', {}, report.removedImages.length);
+          this.#metrics.increment('dw_gc_bytes_removed_total', {}, report.removedBytes ?? 0);
           if (report.removedImages.length > 0) log.info('garbage collection', { removedImages: report.removedImages, diskPressure: options.diskPressure ?? false });
         },
         (err: unknown) => log.warn('garbage collection failed', { error: err }),

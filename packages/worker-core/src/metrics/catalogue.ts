@@ -36,6 +36,7 @@ export const WORKER_METRICS: readonly MetricDefinition[] = [
   { name: 'dw_claim_work_tasks_total', kind: 'counter', help: 'Tasks claimWork returned.', labels: [] },
   { name: 'dw_capacity', kind: 'gauge', help: 'Task slots: configured, effective (lowered by features), running, idle.', labels: ['kind'] },
   { name: 'dw_gc_images_removed_total', kind: 'counter', help: 'Images garbage collection removed.', labels: [] },
+  { name: 'dw_gc_bytes_removed_total', kind: 'counter', help: 'The sizes of the images garbage collection removed, as the runtime gives them.', labels: [] },
   // HostMetrics
   { name: 'dw_host_memory_bytes', kind: 'gauge', help: "The host's memory: total, used (without caches), available.", labels: ['kind'] },
   { name: 'dw_host_cpu_load_ratio', kind: 'gauge', help: 'Busy share of all cores since the previous sample (0 to 1).', labels: [] },
