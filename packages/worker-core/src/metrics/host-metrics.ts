@@ -1,15 +1,31 @@
 import { statfs } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import si from 'systeminformation';
 import type { Metrics } from '@docker-worker/worker-contract';
 import type { WorkerLog } from '../log/worker-log.js';
 
+/** CPU time of all cores so far, ms: busy and in total. */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.idle + times.irq;
+    total += all;
+    busy += all - times.idle;
+  }
+  return { busy, total };
+}
+
 /**
- * Samples the host every `intervalMs`: memory and CPU load (systeminformation, which reads
- * /proc), and the filesystem of `dockerVolume` (statfs, as the disk gate measures it).
+ * Samples the host every `intervalMs`: memory (systeminformation, which reads /proc/meminfo
+ * asynchronously), CPU load from Node's own per-core times (systeminformation's currentLoad
+ * runs a shell synchronously, blocking the worker), and the filesystem of `dockerVolume`
+ * (statfs, as the disk gate measures it).
  */
 export class HostMetrics {
   #timer: NodeJS.Timeout | undefined;
   #sampling: Promise<void> | undefined;
+  #cpu = cpuTimes();
 
   constructor(private readonly options: { metrics: Metrics; dockerVolume: string; intervalMs: number; log: WorkerLog }) {}
 
@@ -36,11 +52,15 @@ export class HostMetrics {
 
   async #sample(): Promise<void> {
     const { metrics, dockerVolume } = this.options;
-    const [mem, load, disk] = await Promise.all([si.mem(), si.currentLoad(), statfs(dockerVolume)]);
+    const [mem, disk] = await Promise.all([si.mem(), statfs(dockerVolume)]);
+    const cpu = cpuTimes();
+    const elapsed = cpu.total - this.#cpu.total;
+    const load = elapsed > 0 ? (cpu.busy - this.#cpu.busy) / elapsed : 0;
+    this.#cpu = cpu;
     metrics.set('dw_host_memory_bytes', mem.total, { kind: 'total' });
     metrics.set('dw_host_memory_bytes', mem.active, { kind: 'used' });
     metrics.set('dw_host_memory_bytes', mem.available, { kind: 'available' });
-    metrics.set('dw_host_cpu_load_ratio', load.currentLoad / 100);
+    metrics.set('dw_host_cpu_load_ratio', Math.min(1, Math.max(0, load)));
     metrics.set('dw_host_disk_bytes', disk.blocks * disk.bsize, { kind: 'total' });
     metrics.set('dw_host_disk_bytes', disk.bavail * disk.bsize, { kind: 'free' });
   }
