@@ -190,10 +190,11 @@ export class TaskRun {
     const started = Date.now();
     let taskFeatures: TaskFeature[] = [];
     let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: -1 };
+    // Counted before anything can fail, so every resolved run was a started one.
+    this.#metrics.increment('dw_tasks_started_total');
     try {
       const supersedingNote = await this.#supersede();
       const taskLog = await this.#open();
-      this.#metrics.increment('dw_tasks_started_total');
       this.#options.lifecycle?.emit('taskStart', { taskId: this.taskId, runId: this.runId });
       const { config, worker } = this.#options;
       this.#log.info('task run', { image: JSON.stringify(this.#claim.task.payload?.image) });
