@@ -5,7 +5,9 @@
  * through its HTTP API. And an InfluxDB that answers 500: tasks still run, points are dropped
  * past the buffer, one warning.
  */
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Harness, TEST_IMAGE } from './harness.js';
@@ -273,6 +275,19 @@ describe('worker start with metrics settings', () => {
       expect(records.filter((r) => r.taskId === taskId).length).toBeGreaterThanOrEqual(4);
     } finally {
       if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start on a prometheus.port it cannot have: exit status 3, naming the key', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const daemon = h.daemon([], 'metrics-port-taken', { DW_PROMETHEUS__PORT: String(port) });
+      expect(await daemon.exited).toBe(3);
+      expect(daemon.stderr()).toContain(`prometheus.port: cannot serve /metrics on 127.0.0.1:${port}: listen EADDRINUSE`);
+    } finally {
+      taken.close();
     }
   });
 });
