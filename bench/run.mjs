@@ -16,13 +16,14 @@ import { artifactUpload } from './artifact-upload.mjs';
 import { claimLatency } from './claim-latency.mjs';
 import { idle } from './idle.mjs';
 import { livelog } from './livelog-throughput.mjs';
+import { metrics } from './metrics.mjs';
 import { now, requireBuild } from './lib/common.mjs';
 import { overhead } from './overhead.mjs';
 import { taskclusterProxy } from './taskcluster-proxy.mjs';
 import { throughput } from './throughput.mjs';
 import { volumeArtifact } from './volume-artifact.mjs';
 
-const BENCHMARKS = { overhead, throughput, livelog, artifacts: artifactUpload, volume: volumeArtifact, idle, 'claim-latency': claimLatency, 'taskcluster-proxy': taskclusterProxy };
+const BENCHMARKS = { overhead, throughput, livelog, artifacts: artifactUpload, volume: volumeArtifact, idle, 'claim-latency': claimLatency, 'taskcluster-proxy': taskclusterProxy, metrics };
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const only = values.only ? values.only.split(',') : Object.keys(BENCHMARKS);

@@ -64,6 +64,9 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v systemctl >/dev/null || need+=(systemd)
 # feature-interactive's build compiles dw-init, the static init of interactive containers.
 { command -v cc >/dev/null && compgen -G '/usr/lib/*/libc.a' >/dev/null; } || need+=(gcc libc6-dev)
+# worker-core's metrics tests: each starts its own InfluxDB and Prometheus on loopback (no service).
+command -v influxd >/dev/null || need+=(influxdb)
+command -v prometheus >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing from Debian: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

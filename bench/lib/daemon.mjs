@@ -23,10 +23,11 @@ export const slugid = () => tc.slugid();
 
 /** A queue in this process and one `worker start` child serving it. */
 export class Daemon {
-  /** @param {{name: string, capacity?: number}} options */
-  constructor({ name, capacity = 1 }) {
+  /** @param {{name: string, capacity?: number, env?: Record<string, string>}} options `env`: more worker settings (`DW_...`). */
+  constructor({ name, capacity = 1, env = {} }) {
     this.name = name;
     this.capacity = capacity;
+    this.extraEnv = env;
     // A task queue of its own, so nothing else on the machine claims these tasks.
     this.workerType = `${name}-${randomBytes(3).toString('hex')}`;
     this.resolved = new Map();
@@ -57,6 +58,7 @@ export class Daemon {
       DW_WORK_DIR: join(this.dir, 'work'),
       DW_CACHE__VOLUME_CACHE_PATH: join(this.dir, 'caches'),
       DW_LOGGING__FORMAT: 'json',
+      ...this.extraEnv,
     };
     // As a deployment starts it (`node .../worker.js start`), no extra Node flags unless profiling.
     this.child = spawn(process.execPath, [...nodeArgs, bin, 'start'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });

@@ -3,17 +3,17 @@
 // scripts/check-packs.sh inside the throwaway project the tarballs were installed in.
 const expected = {
   '@docker-worker/schema': ['validatePayload', 'validateConfig', 'payloadSchema', 'configSchema'],
-  '@docker-worker/worker-contract': ['FileTaskLog', 'TaskScopes', 'outcomeOf', 'MalformedPayloadError', 'PathNotFoundError', 'LABELS'],
+  '@docker-worker/worker-contract': ['FileTaskLog', 'TaskScopes', 'outcomeOf', 'MalformedPayloadError', 'PathNotFoundError', 'LABELS', 'NO_METRICS'],
   // The test kit loads in plain Node, no test framework (the jest suite is `/conformance`).
   '@docker-worker/worker-contract/testing': ['FakeRuntime', 'MemoryTaskLog', 'RecordingPublisher', 'testTaskContext', 'testTaskDefinition'],
   '@docker-worker/docker-runtime': ['DockerRuntime', 'allowPtraceFeature', 'HostCacheManager'],
-  '@docker-worker/feature-livelog': ['createLiveLogFeature', 'liveLogFeature', 'bulkLogFeature', 'LiveLogServer'],
+  '@docker-worker/feature-livelog': ['createLiveLogFeature', 'liveLogFeature', 'bulkLogFeature', 'LiveLogServer', 'LIVE_LOG_METRICS'],
   '@docker-worker/feature-artifacts': ['artifactsFeature', 'chainOfTrustFeature'],
   '@docker-worker/feature-devices': ['createDevicesFeature', 'DeviceManagers', 'discover'],
   '@docker-worker/feature-taskcluster-proxy': ['taskclusterProxyFeature', 'createTaskclusterProxyFeature', 'ProxyServer', 'proxyTarget'],
   '@docker-worker/feature-interactive': ['createInteractiveFeature', 'InteractiveServer', 'interactiveConfigSchema'],
   '@docker-worker/local-queue': ['LocalQueue', 'PulsePublisher'],
-  '@docker-worker/worker-core': ['Worker', 'TaskRun', 'bindFeature', 'loadConfig', 'QueueClient'],
+  '@docker-worker/worker-core': ['Worker', 'TaskRun', 'bindFeature', 'loadConfig', 'QueueClient', 'MetricsRegistry', 'createWorkerMetrics'],
 };
 
 let failed = 0;

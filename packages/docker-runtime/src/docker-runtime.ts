@@ -50,6 +50,8 @@ export interface DockerRuntimeOptions {
 /** What one garbage-collection sweep removed. */
 export interface GcReport {
   removedImages: string[];
+  /** The sizes the engine gave the removed images (a layer another image shares is counted too). */
+  removedBytes: number;
 }
 
 /** An image artifact in the engine, and how many bytes its download took. */
@@ -147,7 +149,7 @@ export class DockerRuntime implements Runtime {
     const present = await this.#localImage(reference);
     if (present) {
       if (await this.#images.has(present.Id)) await this.#images.touch(present.Id, reference.name);
-      return { id: present.Id, name: reference.name };
+      return { id: present.Id, name: reference.name, source: 'present', bytes: 0 };
     }
 
     ctx.log.info(`Pulling image ${reference.name}${matched ? ` from ${matched.registry} as ${matched.credentials.username}` : ''}`);
@@ -162,7 +164,7 @@ export class DockerRuntime implements Runtime {
     ctx.log.info(
       `Pulled image ${reference.name}: ${layers} layers, ${megabytes(summary.bytes)} MB in ${(summary.durationMs / 1000).toFixed(1)} s`,
     );
-    return { id: pulled.Id, name: reference.name };
+    return { id: pulled.Id, name: reference.name, source: 'pulled', bytes: summary.bytes };
   }
 
   async createContainer(spec: ContainerSpec): Promise<Container> {
@@ -234,7 +236,7 @@ export class DockerRuntime implements Runtime {
     if (present) {
       const known = await this.#images.get(present.Id);
       await this.#images.touch(present.Id, name, known?.artifactSha256);
-      return { id: present.Id, name, ...(known?.artifactSha256 && { artifactSha256: known.artifactSha256 }) };
+      return { id: present.Id, name, source: 'present', bytes: 0, ...(known?.artifactSha256 && { artifactSha256: known.artifactSha256 }) };
     }
     const started = Date.now();
     if (this.#artifactLoads.has(name)) ctx.log.info(`Artifact "${path}" from task ID: ${taskId} is being downloaded for another task; waiting for it.`);
@@ -249,7 +251,7 @@ export class DockerRuntime implements Runtime {
     ctx.log.info(
       `Image "${path}" from task "${taskId}" (${describeFormat(loaded.format)}) loaded: ${megabytes(loaded.bytes)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s. Using image ID ${loaded.image.id}.`,
     );
-    return loaded.image;
+    return { ...loaded.image, source: 'loaded', bytes: loaded.bytes };
   }
 
   /** One download for every task waiting on it, so it reports to none of their logs itself. */
@@ -269,6 +271,7 @@ export class DockerRuntime implements Runtime {
    */
   async gc(options: { imageExpirationMs: number; diskPressure?: boolean }): Promise<GcReport> {
     const removedImages: string[] = [];
+    let removedBytes = 0;
     let containers: Dockerode.ContainerInfo[];
     try {
       containers = await this.#docker.listContainers({ all: true });
@@ -283,8 +286,14 @@ export class DockerRuntime implements Runtime {
       .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const image of candidates) {
       try {
+        // Asked before: once removed there is nothing to ask. Its size is for metrics only.
+        const size = await this.#docker
+          .getImage(image.id)
+          .inspect()
+          .then((info) => info.Size ?? 0, () => 0);
         await this.#docker.getImage(image.id).remove({ force: false });
         removedImages.push(image.name);
+        removedBytes += size;
         await this.#images.forget(image.id);
       } catch (err) {
         const status = statusCodeOf(err);
@@ -293,7 +302,7 @@ export class DockerRuntime implements Runtime {
         else if (status !== 409) throw engineFailure(`remove image ${image.name}`, err);
       }
     }
-    return { removedImages };
+    return { removedImages, removedBytes };
   }
 
   async listContainers(labels: Record<string, string>): Promise<ListedContainer[]> {

@@ -86,6 +86,7 @@ describe('image artifacts of every format', () => {
     const resolved = await load(`/${format}`, path, log);
     expect(resolved.id).toMatch(/^sha256:/);
     expect(resolved.artifactSha256).toBe(createHash('sha256').update(served.get(`/${format}`)!.body).digest('hex'));
+    expect(resolved).toMatchObject({ source: 'loaded', bytes: served.get(`/${format}`)!.body.length });
     expect(log.infos.join('\n')).toContain(`(${described}) loaded:`);
     const inspected = await docker.getImage(resolved.name).inspect();
     expect(inspected.Id).toBe(resolved.id);

@@ -330,6 +330,9 @@ describe('DockerRuntime on a real engine', () => {
     const resolved = await runtime.ensureImage(name, imageContext(log));
     expect(resolved.name).toBe(name);
     expect(resolved.id).toBe((await docker.getImage(name).inspect()).Id);
+    // For the worker's metrics: a cache miss, and what it cost.
+    expect(resolved.source).toBe('pulled');
+    expect(resolved.bytes).toBeGreaterThan(300_000);
     expect(log.infos[0]).toBe(`Pulling image ${name}`);
     expect(log.infos[1]).toMatch(new RegExp(`^Pulled image ${name.replace(/[.]/g, '\\.')}: 2 layers, 0\\.[3-4] MB in \\d+\\.\\d s$`));
     expect(log.infos).toHaveLength(2);
@@ -338,7 +341,8 @@ describe('DockerRuntime on a real engine', () => {
 
     // Present now: no pull, no log line.
     const again = new MemoryTaskLog();
-    expect((await runtime.ensureImage({ type: 'docker-image', name }, imageContext(again))).id).toBe(resolved.id);
+    const present = await runtime.ensureImage({ type: 'docker-image', name }, imageContext(again));
+    expect(present).toMatchObject({ id: resolved.id, source: 'present', bytes: 0 });
     expect(again.infos).toEqual([]);
   }, TIMEOUT);
 

@@ -51,12 +51,14 @@ describe('garbage collection of pulled images (real engine and registry)', () =>
     const local = await runtime.ensureImage(TEST_IMAGE, imageContext());
 
     // Nothing is old enough yet.
-    expect((await runtime.gc({ imageExpirationMs: 60_000 })).removedImages).toEqual([]);
+    expect(await runtime.gc({ imageExpirationMs: 60_000 })).toEqual({ removedImages: [], removedBytes: 0 });
 
     const container = await runtime.createContainer({ image: busyImage.id, command: ['true'], env: {}, labels });
     try {
+      const size = (await docker.getImage(expired).inspect()).Size;
       const report = await runtime.gc({ imageExpirationMs: 0 });
       expect(report.removedImages).toEqual([expired]);
+      expect(report.removedBytes).toBe(size);
       expect(await exists(expired)).toBe(false);
       expect(await exists(busy)).toBe(true);
     } finally {

@@ -1,4 +1,4 @@
-export { createLiveLogFeature, liveLogFeature, liveLogOptionsSchema, type LiveLogFeatureOptions, type LiveLogOptions } from './live-log-feature.js';
+export { createLiveLogFeature, liveLogFeature, liveLogOptionsSchema, type LiveLogFeatureOptions, type LiveLogOptions, LIVE_LOG_METRICS } from './live-log-feature.js';
 export { bulkLogFeature, BULK_LOG, BULK_LOG_CONTENT_TYPE } from './bulk-log-feature.js';
 export {
   LiveLogServer,

@@ -1,4 +1,4 @@
-import type { Feature, FeatureOptionsSchema, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
+import type { Feature, FeatureOptionsSchema, MetricDefinition, RunOutcome, TaskContext, TaskFeature } from '@docker-worker/worker-contract';
 import { LiveLogConfigError, liveLogConfigSchema, liveLogServerConfig, type LiveLogSettings } from './live-log-config.js';
 import { CompressedLog } from './compressed-log.js';
 import type { LiveLogRegistration, LiveLogServer } from './live-log-server.js';
@@ -57,7 +57,7 @@ class LiveLogTask implements TaskFeature {
     this.#compressed?.start();
     if (!this.#server) return;
     const { taskId, runId, log, artifacts } = this.#ctx;
-    this.#registration = this.#server.register(log, { taskId, runId });
+    this.#registration = this.#server.register(log, { taskId, runId, metrics: this.#ctx.metrics });
     // Expires with the task (the publisher's default), as the 2020 worker did.
     await artifacts.reference(this.#liveName, this.#registration.url, LOG_CONTENT_TYPE);
   }
@@ -84,6 +84,13 @@ class LiveLogTask implements TaskFeature {
   }
 }
 
+/** What the live log server records through a run's `TaskContext.metrics`. */
+export const LIVE_LOG_METRICS: readonly MetricDefinition[] = [
+  { name: 'dw_livelog_readers_total', kind: 'counter', help: 'Live log readers that connected.', labels: [] },
+  { name: 'dw_livelog_readers', kind: 'gauge', help: 'Live log readers connected now.', labels: [] },
+  { name: 'dw_livelog_bytes_total', kind: 'counter', help: 'Bytes of task logs served to live log readers (counted when a reader leaves).', labels: [] },
+];
+
 /** The `localLiveLog` feature (default on), serving live logs through `options.server`. */
 export function createLiveLogFeature(options: LiveLogFeatureOptions = {}): Feature<LiveLogOptions> {
   return {
@@ -91,6 +98,7 @@ export function createLiveLogFeature(options: LiveLogFeatureOptions = {}): Featu
     optionsSchema: liveLogOptionsSchema,
     reservedArtifacts: [DEFAULT_LIVE_LOG, backingLogName(DEFAULT_LIVE_LOG)],
     configSchema: liveLogConfigSchema,
+    metrics: LIVE_LOG_METRICS,
     /** The host must give the server its port (and the certificate must be readable): it listens from here on. */
     async checkHost(worker, config) {
       const { server } = options;

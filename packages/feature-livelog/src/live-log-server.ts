@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import type { TaskLog } from '@docker-worker/worker-contract';
+import type { Metrics, TaskLog } from '@docker-worker/worker-contract';
 import { LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.js';
 import { LOG_CONTENT_TYPE } from './log-names.js';
 import { pacedReader } from './paced-reader.js';
@@ -71,6 +71,8 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
   #port: number | undefined;
   #logs = new Map<string, TaskLog>();
   #readers = new Set<AbortController>();
+  /** Where each registered log's readers are counted (LIVE_LOG_METRICS), when its host keeps metrics; weak, so an entry goes with its log. */
+  #metrics = new WeakMap<TaskLog, Metrics>();
   #sockets = new Set<Socket>();
 
   /**
@@ -147,10 +149,11 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
    * Serve `log` at a fresh unguessable URL until `unregister()`. `about` only travels with the
    * `registered` event.
    */
-  register(log: TaskLog, about: { taskId?: string; runId?: number } = {}): LiveLogRegistration {
+  register(log: TaskLog, about: { taskId?: string; runId?: number; metrics?: Metrics } = {}): LiveLogRegistration {
     const token = randomBytes(TOKEN_BYTES).toString('hex');
     const url = `${this.#baseUrl()}${LOG_PATH}${token}`;
     this.#logs.set(token, log);
+    if (about.metrics) this.#metrics.set(log, about.metrics);
     this.emit('registered', { url, ...about });
     return { url, unregister: () => void this.#logs.delete(token) };
   }
@@ -200,16 +203,28 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
     res.flushHeaders();
     const abort = new AbortController();
     this.#readers.add(abort);
+    const metrics = this.#metrics.get(log);
+    metrics?.increment('dw_livelog_readers_total');
+    metrics?.set('dw_livelog_readers', this.#readers.size);
+    let served = 0;
     // The client went away (or stop()): wake the reader, which may be waiting for the task to write.
     res.once('close', () => {
       abort.abort();
       this.#readers.delete(abort);
+      metrics?.increment('dw_livelog_bytes_total', {}, served);
+      metrics?.set('dw_livelog_readers', this.#readers.size);
     });
     res.setTimeout(this.#options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, () => {
       if (res.writableNeedDrain) res.destroy();
     });
     // pipeline keeps the backpressure: the file is read only as fast as the client takes it.
-    pipeline(pacedReader(log, { signal: abort.signal }), res).catch(() => {
+    const counted = async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        served += chunk.length;
+        yield chunk;
+      }
+    };
+    pipeline(pacedReader(log, { signal: abort.signal }), counted, res).catch(() => {
       // The client left, or the server stopped: nothing to tell anyone.
     });
   }

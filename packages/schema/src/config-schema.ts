@@ -43,6 +43,8 @@ export const configSchema = {
     'capacityManagement',
     'cache',
     'garbageCollection',
+    'prometheus',
+    'metricsCollection',
   ],
   properties: {
     rootUrl: {
@@ -366,6 +368,58 @@ export const configSchema = {
           default: 300,
           title: 'Idle seconds',
           description: 'Seconds without a running task before the worker stops.',
+        },
+      },
+    },
+    influx: {
+      type: 'object',
+      title: 'InfluxDB',
+      description:
+        'Where the worker writes its metrics as InfluxDB points (the v2 write API: `/api/v2/write`). Absent: no ' +
+        'points are written. An InfluxDB that cannot be reached never slows a task: points wait in a bounded ' +
+        'buffer, and those past `maxPendingPoints` are dropped.',
+      additionalProperties: false,
+      required: ['url', 'bucket'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://', title: 'URL', description: 'Base URL of the InfluxDB server, e.g. `http://influx.example.com:8086`.' },
+        token: { type: 'string', default: '', title: 'Token', description: 'API token (sent as `Authorization: Token ...`); empty for none.' },
+        org: { type: 'string', default: '', title: 'Organization', description: 'Organization the bucket belongs to.' },
+        bucket: { type: 'string', minLength: 1, title: 'Bucket', description: 'Bucket the points go to (`database/retention-policy` on InfluxDB 1.x).' },
+        precision: { type: 'string', enum: ['ns', 'us', 'ms', 's'], default: 'ms', title: 'Precision', description: 'Timestamp precision of the points written.' },
+        maxPendingPoints: {
+          type: 'integer',
+          minimum: 1,
+          default: 10000,
+          title: 'Pending points',
+          description: 'Points kept in memory while InfluxDB cannot be reached; older points past this are dropped.',
+        },
+        flushInterval: { type: 'integer', minimum: 10, default: 5000, title: 'Flush interval', description: 'ms between writes of the points gathered.' },
+      },
+    },
+    prometheus: {
+      type: 'object',
+      default: {},
+      title: 'Prometheus',
+      description: 'A `GET /metrics` endpoint in the Prometheus text format. Off unless `port` is set.',
+      additionalProperties: false,
+      properties: {
+        port: { type: 'integer', minimum: 0, maximum: 65535, title: 'Port', description: 'Port `/metrics` is served on; absent: not served; 0 picks a free one (logged).' },
+        host: { type: 'string', minLength: 1, default: '127.0.0.1', title: 'Listen address', description: 'Address `/metrics` listens on.' },
+      },
+    },
+    metricsCollection: {
+      type: 'object',
+      default: {},
+      title: 'Metrics collection',
+      description: 'How often the worker measures its host.',
+      additionalProperties: false,
+      properties: {
+        hostMetricsInterval: {
+          type: 'integer',
+          minimum: 1000,
+          default: 60000,
+          title: 'Host metrics interval',
+          description: 'ms between measurements of the host\'s memory, CPU load and the free space of `dockerVolume`.',
         },
       },
     },

@@ -90,6 +90,28 @@ export interface WorkerConfig {
     enabled: boolean;
     afterIdleSeconds: number;
   };
+  /** InfluxDB to write metrics to (the v2 write API); absent: none written. */
+  influx?: {
+    url: string;
+    token: string;
+    org: string;
+    /** `database/retention-policy` on InfluxDB 1.x. */
+    bucket: string;
+    precision: 'ns' | 'us' | 'ms' | 's';
+    /** Points kept while InfluxDB cannot be reached; past this the oldest are dropped. */
+    maxPendingPoints: number;
+    /** ms between writes. */
+    flushInterval: number;
+  };
+  /** `GET /metrics` for Prometheus; served only when `port` is set (0: any free port). */
+  prometheus: {
+    port?: number;
+    host: string;
+  };
+  metricsCollection: {
+    /** ms between host measurements (memory, CPU, `dockerVolume`'s disk). */
+    hostMetricsInterval: number;
+  };
   /** worker-runner's description of where the worker runs (cloud, region, zone). */
   workerLocation?: Record<string, string>;
   /** The embedded queue, used when `rootUrl` is absent. */

@@ -23,6 +23,8 @@ const DEFAULTS: WorkerConfig = {
   capacityManagement: { diskspaceThreshold: 1_000_000_000 },
   cache: { volumeCachePath: '/var/cache/docker-worker' },
   garbageCollection: { imageExpiration: 7_200_000, interval: 60_000 },
+  prometheus: { host: '127.0.0.1' },
+  metricsCollection: { hostMetricsInterval: 60_000 },
   embeddedQueue: { host: '127.0.0.1', port: 0, claimTimeout: 1200, storageDir: '', roles: {} },
 };
 
@@ -86,6 +88,9 @@ describe('validateConfig', () => {
       garbageCollection: { imageExpiration: 3_600_000, interval: 30_000 },
       capacityManagement: { diskspaceThreshold: 30_000_000_000 },
       workerLocation: { cloud: 'google', region: 'us-central1' },
+      influx: { url: 'https://influx.example.com', token: 't', org: 'releng', bucket: 'workers', precision: 's', maxPendingPoints: 5000, flushInterval: 10_000 },
+      prometheus: { port: 60090, host: '0.0.0.0' },
+      metricsCollection: { hostMetricsInterval: 30_000 },
     };
     expect(valid(full)).toEqual(full);
   });
@@ -156,6 +161,11 @@ describe('validateConfig', () => {
     ['port too high', { embeddedQueue: { port: 70000 } }, 'embeddedQueue.port', /at most 65535/],
     ['feature settings not an object', { features: { dind: true } }, 'features.dind', /^features\.dind must be an object \(got true\)$/],
     ['section not an object', { logging: 'json' }, 'logging', /^logging must be an object \(got "json"\)$/],
+    ['influx without a bucket', { influx: { url: 'http://127.0.0.1:8086' } }, 'influx.bucket', /^influx\.bucket is required$/],
+    ['influx url not http', { influx: { url: 'udp://x', bucket: 'b' } }, 'influx.url', /^influx\.url must/],
+    ['influx buffer 0', { influx: { url: 'http://x', bucket: 'b', maxPendingPoints: 0 } }, 'influx.maxPendingPoints', /at least 1/],
+    ['prometheus port too high', { prometheus: { port: 70000 } }, 'prometheus.port', /at most 65535/],
+    ['host metrics every ms', { metricsCollection: { hostMetricsInterval: 5 } }, 'metricsCollection.hostMetricsInterval', /at least 1000/],
     ['config not an object', ['capacity'], '', /^the worker config must be an object/],
   ])('%s', (_name, config, path, message) => {
     const problems = problemsOf(config);

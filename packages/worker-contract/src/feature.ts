@@ -2,6 +2,7 @@ import type { ArtifactPublisher } from './artifacts.js';
 import type { TaskLog } from './log.js';
 import type { RunOutcome } from './outcome.js';
 import type { Container, ContainerAdditions, ResolvedImage, TaskFiles } from './runtime.js';
+import type { MetricDefinition, Metrics } from './metrics.js';
 import type { ScopeExpression } from './scopes.js';
 import type { Credentials, TaskDefinition, WorkerIdentity } from './task.js';
 
@@ -49,6 +50,11 @@ export interface TaskContext {
    * the function that stops it. Present when `credentials` is.
    */
   onCredentials?(listener: (credentials: Credentials) => void): () => void;
+  /**
+   * Where the feature records its measurements, by the names it declares in
+   * `Feature.metrics`; absent on hosts that keep none.
+   */
+  metrics?: Metrics;
 }
 
 /** A run's private network, as `TaskContext.network` hands it out. */
@@ -131,6 +137,11 @@ export interface Feature<Options = Record<string, never>> {
    * (a loopback device) never has a task claimed that would find none free.
    */
   capacity?(): Promise<CapacityLimit | undefined>;
+  /**
+   * The metrics the feature records (through `TaskContext.metrics`), defined once here; the
+   * host registers them when it starts, so each is exported with its help and labels.
+   */
+  readonly metrics?: readonly MetricDefinition[];
   /** Fresh per-run state, with the options the host mapped for this task. */
   forTask(ctx: TaskContext, options: Options): TaskFeature;
 }

@@ -11,3 +11,5 @@ export { scopeSatisfied, missingScopes, scopeInPool, formatScopeExpression, mayA
 export type { ScopeExpression, ScopeRequirement, TaskPool } from './scopes.js';
 export type * from './caches.js';
 export { Semaphore } from './semaphore.js';
+export type * from './metrics.js';
+export { NO_METRICS } from './metrics.js';

@@ -39,6 +39,13 @@ export interface ResolvedImage {
   name: string;
   /** sha256 (hex) of the artifact a task-image or indexed-image was loaded from, when it was. */
   artifactSha256?: string;
+  /**
+   * How the runtime got it, for the host's metrics: `present` (already there, a cache hit),
+   * `pulled` from a registry, `loaded` from an artifact. Absent when the runtime does not say.
+   */
+  source?: 'present' | 'pulled' | 'loaded';
+  /** Bytes pulled or downloaded to get it (0 or absent when present). */
+  bytes?: number;
 }
 
 export interface Bind {
@@ -226,5 +233,5 @@ export interface Runtime {
    * ones under disk pressure), never one in use or being fetched. Optional: a runtime without
    * an image store of its own has nothing to collect.
    */
-  gc?(options: { imageExpirationMs: number; diskPressure?: boolean }): Promise<{ removedImages: string[] }>;
+  gc?(options: { imageExpirationMs: number; diskPressure?: boolean }): Promise<{ removedImages: string[]; removedBytes?: number }>;
 }

@@ -8,3 +8,8 @@ export { bindFeature, type BoundFeature } from './run/feature-binding.js';
 export { Worker, identityOf, type WorkerOptions } from './worker.js';
 export { createWorkerLog, createMemoryLog, type WorkerLog } from './log/worker-log.js';
 export { readTaskFile, TaskFileError } from './cli/task-file.js';
+export { MetricsRegistry, type MetricRecord, type MetricsExport } from './metrics/metrics-registry.js';
+export { WORKER_METRICS, STAGES } from './metrics/catalogue.js';
+export { createWorkerMetrics, identityTags, type WorkerMetrics } from './metrics/worker-metrics.js';
+export { InfluxExport } from './metrics/influx-export.js';
+export { PrometheusExport } from './metrics/prometheus-export.js';

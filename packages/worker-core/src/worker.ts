@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerConfig } from '@docker-worker/schema';
-import { LABELS, type CacheManager, type Container, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
+import { LABELS, NO_METRICS, type CacheManager, type Container, type Metrics, type Runtime, type TaskLog, type WorkerIdentity } from '@docker-worker/worker-contract';
 import type { BoundFeature } from './run/feature-binding.js';
 import { ConfigError } from './config/config-error.js';
 import { featureSettings } from './config/feature-config.js';
@@ -16,6 +16,8 @@ import { DiskGate } from './capacity/disk-gate.js';
 import { PurgePoller } from './capacity/purge-poller.js';
 import { HostLock, lockWorkDir, processLockName } from './state/host-locks.js';
 import { removeLeftoverRunDirs, removeLeftoversOfDeadProcesses } from './state/leftovers.js';
+import { HostMetrics } from './metrics/host-metrics.js';
+import { LifecycleEvents } from './metrics/lifecycle-events.js';
 
 export interface WorkerOptions {
   config: WorkerConfig;
@@ -39,6 +41,11 @@ export interface WorkerOptions {
   workDirLock?: HostLock;
   /** Said by this worker's locks to whoever they refuse (`worker start`, `worker run`). */
   lockHolder?: string;
+  /**
+   * Where the worker and its runs record their measurements (see metrics/catalogue.ts); with
+   * one, the host is sampled every `metricsCollection.hostMetricsInterval`. None: nothing kept.
+   */
+  metrics?: Metrics;
 }
 
 /** A claimWork reply that comes back faster than this was not a long poll: pause before the next. */
@@ -101,14 +108,19 @@ export class Worker {
   #capacity = 0;
   /** Held from start() until stop(): the work directory's lock (when start() took it) and this process's. */
   #locks: HostLock[] = [];
+  #metrics: Metrics;
+  #lifecycle: LifecycleEvents;
+  #host: HostMetrics | undefined;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
+    this.#metrics = options.metrics ?? NO_METRICS;
     this.#runConfig = options.config;
     this.identity = identityOf(options.config, options.queue.rootUrl);
+    this.#lifecycle = new LifecycleEvents(options.log, this.identity);
     this.#claims = new ClaimStore(options.config.workDir);
     if (options.caches) {
-      this.#purges = new PurgePoller({ queue: options.queue, workerPoolId: this.#taskQueueId(), caches: options.caches, log: options.log });
+      this.#purges = new PurgePoller({ queue: options.queue, workerPoolId: this.#taskQueueId(), caches: options.caches, log: options.log, metrics: options.metrics });
     }
     this.#disk = new DiskGate({ path: options.config.dockerVolume, threshold: options.config.capacityManagement.diskspaceThreshold, log: options.log });
     this.#events.setMaxListeners(0);
@@ -134,6 +146,13 @@ export class Worker {
       throw err;
     }
     this.#options.log.info('start', { capacity: this.#options.config.capacity, taskQueueId: this.#taskQueueId() });
+    if (this.#options.metrics) {
+      const { config, log } = this.#options;
+      this.#host = new HostMetrics({ metrics: this.#metrics, dockerVolume: config.dockerVolume, intervalMs: config.metricsCollection.hostMetricsInterval, log });
+      this.#host.start();
+    }
+    this.#recordCapacity(this.#options.config.capacity);
+    this.#lifecycle.emit('workerReady');
     this.#loop = this.#claimLoop();
   }
 
@@ -154,8 +173,10 @@ export class Worker {
     await this.#loop;
     await this.idle();
     clearInterval(this.#gcTimer);
+    await this.#host?.stop();
     await this.#pulse?.stop();
     await this.#unlock();
+    this.#lifecycle.emit('shutdown');
   }
 
   /** Resolves once no task is running. */
@@ -218,7 +239,16 @@ export class Worker {
       log.info('host capacity adjusted', { configured: config.capacity, capacity, ...(reason ? { reason } : {}) });
       this.#capacity = capacity;
     }
+    this.#recordCapacity(capacity);
     return capacity;
+  }
+
+  #recordCapacity(capacity: number): void {
+    const running = this.#runs.size;
+    this.#metrics.set('dw_capacity', this.#options.config.capacity, { kind: 'configured' });
+    this.#metrics.set('dw_capacity', capacity, { kind: 'effective' });
+    this.#metrics.set('dw_capacity', running, { kind: 'running' });
+    this.#metrics.set('dw_capacity', Math.max(0, capacity - running), { kind: 'idle' });
   }
 
   /**
@@ -321,6 +351,8 @@ export class Worker {
         continue;
       }
       if (!(await this.#diskAllows(free))) {
+        // Lowered by the disk: no slot is free until space is.
+        this.#recordCapacity(this.#runs.size);
         // Free space before claiming more: unused images go first.
         await this.collectGarbage({ diskPressure: true });
         await this.#pause(config.taskQueue.pollInterval);
@@ -332,10 +364,13 @@ export class Worker {
         claims = await queue.claimWork(this.#taskQueueId(), { workerGroup: config.workerGroup, workerId: config.workerId, tasks: free }, { signal: this.#stopClaiming.signal });
       } catch (err) {
         if (this.#stopping) break;
+        this.#metrics.increment('dw_claim_work_calls_total', { result: 'error' });
         log.warn('claim work failed', { error: err, retryInMs: config.taskQueue.pollInterval });
         await this.#pause(config.taskQueue.pollInterval);
         continue;
       }
+      this.#metrics.increment('dw_claim_work_calls_total', { result: claims.length > 0 ? 'tasks' : 'empty' });
+      this.#metrics.increment('dw_claim_work_tasks_total', {}, claims.length);
       // Purges requested before these tasks were claimed apply to the caches they are about to
       // take; a task without caches takes none, so it does not wait for that round trip.
       if (claims.some((claim) => Object.keys((claim.task.payload?.cache ?? {}) as object).length > 0)) await this.#purges?.poll();
@@ -400,6 +435,8 @@ export class Worker {
       .gc({ imageExpirationMs: config.garbageCollection.imageExpiration, diskPressure: options.diskPressure })
       .then(
         (report) => {
+          this.#metrics.increment('dw_gc_images_removed_total', {}, report.removedImages.length);
+          this.#metrics.increment('dw_gc_bytes_removed_total', {}, report.removedBytes ?? 0);
           if (report.removedImages.length > 0) log.info('garbage collection', { removedImages: report.removedImages, diskPressure: options.diskPressure ?? false });
         },
         (err: unknown) => log.warn('garbage collection failed', { error: err }),
@@ -440,9 +477,12 @@ export class Worker {
       claims: this.#claims,
       caches: this.#options.caches,
       onLogOpened: (taskLog) => this.#options.onLogOpened?.(taskLog, run),
+      metrics: this.#metrics,
+      lifecycle: this.#lifecycle,
       onLeftover: (container) => this.#leftovers.add(container),
     });
     this.#runs.add(run);
+    this.#recordCapacity(this.#capacity);
     // Claimed while shutting down: hand it straight back as worker-shutdown.
     if (this.#abortRuns) run.shutdown();
     void run
@@ -457,6 +497,7 @@ export class Worker {
       )
       .finally(() => {
         this.#runs.delete(run);
+        this.#recordCapacity(this.#capacity);
         this.#events.emit('slot');
       });
   }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LocalQueue, type RequestEvent } from '@docker-worker/local-queue';
 import { validateConfig, type WorkerConfig } from '@docker-worker/schema';
-import type { CacheManager, RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
+import type { CacheManager, Metrics, RunOutcome, Runtime, TaskDefinition } from '@docker-worker/worker-contract';
 import type { BoundFeature } from '../src/run/feature-binding.js';
 import { slugid } from 'taskcluster-client';
 import { createCaches, createFeatures, createRuntime, startFeatureServices, type FeatureServices } from '../src/bin/compose.js';
@@ -116,7 +116,7 @@ export class Harness {
 
   async startWorker(
     overrides: Record<string, unknown> = {},
-    options: { maxTasks?: number; runtime?: Runtime; caches?: CacheManager; features?: (wired: BoundFeature[]) => BoundFeature[] } = {},
+    options: { maxTasks?: number; runtime?: Runtime; caches?: CacheManager; features?: (wired: BoundFeature[]) => BoundFeature[]; metrics?: Metrics } = {},
   ): Promise<{ worker: Worker; log: ReturnType<typeof createMemoryLog>; services: FeatureServices }> {
     const log = createMemoryLog();
     const config = this.config(overrides);
@@ -133,6 +133,7 @@ export class Harness {
       caches: options.caches ?? createCaches(config),
       log,
       maxTasks: options.maxTasks,
+      metrics: options.metrics,
     });
     this.workers.push(worker);
     this.workerLogs.push(log);

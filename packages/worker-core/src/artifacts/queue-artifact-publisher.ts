@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Semaphore, type ArtifactErrorReason, type ArtifactPublisher, type UploadedArtifact, type UploadRequest, type UploadResult } from '@docker-worker/worker-contract';
+import { Semaphore, type ArtifactErrorReason, type ArtifactPublisher, type Metrics, type UploadedArtifact, type UploadRequest, type UploadResult } from '@docker-worker/worker-contract';
 import pRetry, { AbortError } from 'p-retry';
 import tc from 'taskcluster-client';
 import type { RunQueue } from '../queue/queue-client.js';
@@ -40,6 +40,8 @@ export interface PublisherOptions {
    * hash (of the inflated gzip) was half a second of CPU at the end of each run.
    */
   hashContent?: boolean;
+  /** Where uploads are counted (see metrics/catalogue.ts). */
+  metrics?: Metrics;
 }
 
 /**
@@ -72,10 +74,21 @@ export class QueueArtifactPublisher implements ArtifactPublisher {
 
   async upload(request: UploadRequest): Promise<UploadResult | undefined> {
     const expires = request.expires ?? this.#options.taskExpires;
-    const result = await this.#limiter.run(
-      () => (this.#options.storageType === 'object' ? this.#uploadObject(request, expires) : this.#uploadS3(request, expires)),
-      request.signal,
-    );
+    const metrics = this.#options.metrics;
+    const result = await this.#limiter.run(async () => {
+      // Timed inside the limiter: the wait for a free slot is not the upload's.
+      const begun = performance.now();
+      try {
+        const uploaded = await (this.#options.storageType === 'object' ? this.#uploadObject(request, expires) : this.#uploadS3(request, expires));
+        metrics?.increment('dw_artifact_uploads_total', { result: 'uploaded' });
+        metrics?.increment('dw_artifact_upload_bytes_total', {}, request.contentLength);
+        metrics?.observe('dw_artifact_upload_seconds', (performance.now() - begun) / 1000);
+        return uploaded;
+      } catch (err) {
+        metrics?.increment('dw_artifact_uploads_total', { result: 'failed' });
+        throw err;
+      }
+    }, request.signal);
     if (!result) return undefined;
     // A repeated name (an idempotent re-upload) keeps only its latest record.
     this.#uploads = this.#uploads.filter((u) => u.name !== request.name);
@@ -181,7 +194,17 @@ export class QueueArtifactPublisher implements ArtifactPublisher {
           throw asError(err);
         }
       },
-      { retries: this.#options.retries ?? 5, minTimeout: this.#options.minRetryDelay ?? 250, maxTimeout: 30_000, factor: 2, randomize: true, signal },
+      {
+        retries: this.#options.retries ?? 5,
+        minTimeout: this.#options.minRetryDelay ?? 250,
+        maxTimeout: 30_000,
+        factor: 2,
+        randomize: true,
+        signal,
+        onFailedAttempt: ({ retriesLeft }) => {
+          if (retriesLeft > 0) this.#options.metrics?.increment('dw_artifact_upload_retries_total');
+        },
+      },
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { CacheManager } from '@docker-worker/worker-contract';
+import type { CacheManager, Metrics } from '@docker-worker/worker-contract';
 import type { WorkerLog } from '../log/worker-log.js';
 import type { QueueClient } from '../queue/queue-client.js';
 
@@ -16,7 +16,7 @@ export class PurgePoller {
   #polling: Promise<void> | undefined;
 
   constructor(
-    private readonly options: { queue: QueueClient; workerPoolId: string; caches: CacheManager; log: WorkerLog },
+    private readonly options: { queue: QueueClient; workerPoolId: string; caches: CacheManager; log: WorkerLog; metrics?: Metrics },
   ) {}
 
   poll(): Promise<void> {
@@ -33,6 +33,7 @@ export class PurgePoller {
     try {
       for (const request of await queue.purgeRequests(workerPoolId, since)) {
         await caches.purge(request.cacheName, new Date(request.before));
+        this.options.metrics?.increment('dw_cache_purges_total', { reason: 'purge-cache' });
         log.info('cache purged', { cacheName: request.cacheName, before: request.before });
       }
       this.#lastPoll = started;

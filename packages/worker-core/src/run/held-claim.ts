@@ -15,6 +15,8 @@ export interface HeldClaimOptions {
   processId: string;
   /** The queue took the claim away (409, or it expired while reclaims kept failing). */
   onLost: (why: string) => void;
+  /** Each reclaim the queue granted. */
+  onReclaimed?: () => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export class HeldClaim {
       onLost: options.onLost,
       onReclaimed: (takenUntil) => {
         this.#takenUntil = Date.parse(takenUntil);
+        options.onReclaimed?.();
         for (const listener of this.#credentialListeners) {
           try {
             listener(this.runQueue.credentials);

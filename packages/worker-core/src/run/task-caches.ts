@@ -1,13 +1,15 @@
 import type { DockerWorkerPayload } from '@docker-worker/schema';
-import type { Bind, CacheInstance, CacheManager, TaskLog } from '@docker-worker/worker-contract';
+import { NO_METRICS, type Bind, type CacheInstance, type CacheManager, type Metrics, type TaskLog } from '@docker-worker/worker-contract';
 
 /** The cache instances one run holds, from acquisition to release. */
 export class TaskCaches {
   #manager: CacheManager | undefined;
   #held: CacheInstance[] = [];
+  #metrics: Metrics;
 
-  constructor(manager: CacheManager | undefined) {
+  constructor(manager: CacheManager | undefined, metrics: Metrics = NO_METRICS) {
     this.#manager = manager;
+    this.#metrics = metrics;
   }
 
   /**
@@ -23,6 +25,7 @@ export class TaskCaches {
       }
       const instance = await this.#manager.acquire(name);
       this.#held.push(instance);
+      this.#metrics.increment('dw_cache_acquires_total', { result: instance.hit ? 'hit' : 'miss' });
       mounts.push({ hostPath: instance.hostPath, containerPath });
       log.info(`using cache "${name}" -> ${containerPath} (instance ${instance.id}, ${instance.hit ? 'reused' : 'new'})`);
     }
@@ -33,6 +36,9 @@ export class TaskCaches {
   async release(purge: boolean): Promise<void> {
     const held = this.#held;
     this.#held = [];
-    for (const instance of held) await this.#manager?.release(instance, { purge });
+    for (const instance of held) {
+      await this.#manager?.release(instance, { purge });
+      if (purge) this.#metrics.increment('dw_cache_purges_total', { reason: 'exit-status' });
+    }
   }
 }

@@ -7,6 +7,7 @@ import {
   LABELS,
   EngineUnavailableError,
   MalformedPayloadError,
+  NO_METRICS,
   TaskCanceledError,
   WorkerShutdownError,
   outcomeOf,
@@ -14,6 +15,7 @@ import {
   type Container,
   type ContainerAdditions,
   type CreatedNetwork,
+  type Metrics,
   type Resolution,
   type RunOutcome,
   type Runtime,
@@ -39,6 +41,8 @@ import { TaskCaches } from './task-caches.js';
 import { SupersededClaims, publishJson } from './superseded-claims.js';
 import { applySuperseding } from './superseding.js';
 import type { ClaimStore } from '../state/claim-store.js';
+import type { Stage } from '../metrics/catalogue.js';
+import type { LifecycleEvents } from '../metrics/lifecycle-events.js';
 
 export interface TaskRunOptions {
   claim: TaskClaim;
@@ -59,6 +63,10 @@ export interface TaskRunOptions {
   onLogOpened?: (log: TaskLog) => void;
   /** A container that could not be removed (the engine was away): someone must try again. */
   onLeftover?: (container: Container) => void;
+  /** Where the run's measurements go (see metrics/catalogue.ts); none kept when absent. */
+  metrics?: Metrics;
+  /** The `WORKER_METRICS` taskStart and taskFinish records. */
+  lifecycle?: LifecycleEvents;
 }
 
 /** Shared memory for the container, as the original gave (about 1.8 GB). */
@@ -131,11 +139,15 @@ export class TaskRun {
   #network: Promise<CreatedNetwork> | undefined;
   #log: WorkerLog;
   #engineLost = false;
+  #metrics: Metrics;
+  /** When the claim reached this run: claim-to-start latency counts from here. */
+  #claimedAt = Date.now();
 
   constructor(options: TaskRunOptions) {
     this.#options = options;
+    this.#metrics = options.metrics ?? NO_METRICS;
     this.#claim = options.claim;
-    this.#caches = new TaskCaches(options.caches);
+    this.#caches = new TaskCaches(options.caches, options.metrics);
     this.#log = options.log.child({ taskId: this.taskId, runId: this.runId });
   }
 
@@ -178,9 +190,12 @@ export class TaskRun {
     const started = Date.now();
     let taskFeatures: TaskFeature[] = [];
     let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: -1 };
+    // Counted before anything can fail, so every resolved run was a started one.
+    this.#metrics.increment('dw_tasks_started_total');
     try {
       const supersedingNote = await this.#supersede();
       const taskLog = await this.#open();
+      this.#options.lifecycle?.emit('taskStart', { taskId: this.taskId, runId: this.runId });
       const { config, worker } = this.#options;
       this.#log.info('task run', { image: JSON.stringify(this.#claim.task.payload?.image) });
       writeHeader(taskLog, this.taskId, worker);
@@ -188,13 +203,13 @@ export class TaskRun {
       for (const warning of payloadWarnings(this.#claim.task.payload)) taskLog.warn(warning);
       const runQueue = this.#held.runQueue;
       try {
-        const { payload, features } = await validateTask(this.#claim.task, this.#options.features, {
+        const { payload, features } = await this.#timed('validate', () => validateTask(this.#claim.task, this.#options.features, {
           runtime: this.#options.runtime,
           expandScopes: (scopes) => runQueue.expandScopes(scopes),
           allowPrivileged: config.dockerConfig.allowPrivileged,
           allowDisableSeccomp: config.dockerConfig.allowDisableSeccomp,
           switchedOff: new Set(Object.entries(config.features).filter(([, section]) => section.enabled === false).map(([name]) => name)),
-        });
+        }));
         taskFeatures = this.#startFeatures(features, taskLog, runQueue);
         execution = await this.#execute(payload, taskFeatures, taskLog);
       } catch (err) {
@@ -223,7 +238,11 @@ export class TaskRun {
       reclaimDivisor: config.task.reclaimDivisor,
       store: this.#options.claims,
       processId: this.#options.processId,
-      onLost: (why) => this.cancel(why),
+      onLost: (why) => {
+        this.#metrics.increment('dw_reclaims_total', { result: 'lost' });
+        this.cancel(why);
+      },
+      onReclaimed: () => this.#metrics.increment('dw_reclaims_total', { result: 'renewed' }),
     });
     await this.#held.start();
     const dir = join(config.workDir, 'runs', `${this.taskId}-${this.runId}`);
@@ -251,7 +270,7 @@ export class TaskRun {
         outcome = logWriteFailure(taskLog.failure).outcome;
       }
     }
-    outcome = await this.#killed(taskFeatures, outcome);
+    outcome = await this.#timed('logs', () => this.#killed(taskFeatures, outcome));
     const container = this.#container;
     if (container) {
       await this.#step('remove the container', () => container.remove(), () => this.#options.onLeftover?.(container));
@@ -271,7 +290,7 @@ export class TaskRun {
     if (outcome.state !== 'canceled') {
       const runQueue = this.#held?.runQueue ?? this.#options.queue.forRun(this.taskId, this.runId, this.#claim.credentials);
       const takenUntil = () => this.#held?.takenUntil ?? Date.parse(this.#claim.takenUntil);
-      resolution = await resolveRun({ runQueue, queue: this.#options.queue, resolution: outcome, takenUntil, log });
+      resolution = await this.#timed('resolve', () => resolveRun({ runQueue, queue: this.#options.queue, resolution: outcome, takenUntil, log }));
     }
     if (this.#superseded) await this.#step('resolve the superseded claims', () => this.#superseded!.resolve({ taskId: this.taskId, runId: this.runId }, outcome));
     // A run the queue did not record stays in the claim store: the next start hands it back.
@@ -283,7 +302,20 @@ export class TaskRun {
     } else {
       log.info('task resolved', { outcome: outcome.state, reason });
     }
+    this.#metrics.increment('dw_tasks_resolved_total', { outcome: outcome.state, reason: reason ?? '' });
+    this.#metrics.observe('dw_task_run_seconds', (Date.now() - started) / 1000, { outcome: outcome.state });
+    this.#options.lifecycle?.emit('taskFinish', { taskId: this.taskId, runId: this.runId });
     return { outcome, resolution, engineLost: this.#engineLost };
+  }
+
+  /** Runs one pipeline stage, its time recorded whether it succeeded or not. */
+  async #timed<T>(stage: Stage, step: () => Promise<T>): Promise<T> {
+    const begun = performance.now();
+    try {
+      return await step();
+    } finally {
+      this.#metrics.observe('dw_task_stage_seconds', (performance.now() - begun) / 1000, { stage });
+    }
   }
 
   /** One teardown step: its failure is logged with its name and does not stop the next. */
@@ -355,6 +387,7 @@ export class TaskRun {
   #startFeatures(features: readonly EnabledFeature[], taskLog: TaskLog, runQueue: RunQueue): TaskFeature[] {
     const ordered = inPhaseOrder(features);
     this.#hashUploads = ordered.some(({ bound }) => bound.feature.phase === 'seal');
+    for (const { bound } of ordered) this.#metrics.increment('dw_feature_runs_total', { feature: bound.name });
     return ordered.map(({ bound, options }) => {
       const hooks = bound.feature.forTask(this.#featureContext(bound, taskLog, runQueue), options) as TaskFeature;
       if (bound.feature.phase === 'seal') this.#sealed.add(hooks);
@@ -370,6 +403,7 @@ export class TaskRun {
       taskExpires: this.#claim.task.expires,
       concurrency: config.artifacts.uploadConcurrency,
       hashContent: this.#hashUploads,
+      metrics: this.#metrics,
     });
     return this.#publisher;
   }
@@ -389,6 +423,7 @@ export class TaskRun {
       workDir: this.#dir,
       credentials: () => this.#held.runQueue.credentials,
       onCredentials: (listener) => this.#held.onCredentials(listener),
+      metrics: this.#metrics,
     };
     const { runtime } = this.#options;
     if (runtime.createNetwork && runtime.removeNetwork) {
@@ -416,7 +451,8 @@ export class TaskRun {
     }
     const cacheMounts = await this.#caches.acquire(payload, taskLog);
     signal.throwIfAborted();
-    const image = await runtime.ensureImage(payload.image, {
+    const imageBegun = performance.now();
+    const image = await this.#timed('image', () => runtime.ensureImage(payload.image, {
       log: taskLog,
       signal,
       task: claim.task,
@@ -426,11 +462,23 @@ export class TaskRun {
         artifactUrl: (taskId, path) => this.#held.runQueue.latestArtifactUrl(taskId, path),
         findTask: (namespace) => this.#held.runQueue.findIndexedTask(namespace),
       },
-    });
+    })).then(
+      (ready) => {
+        const source = ready.source ?? 'ready';
+        this.#metrics.observe('dw_image_seconds', (performance.now() - imageBegun) / 1000, { source });
+        if (ready.bytes) this.#metrics.increment('dw_image_bytes_total', { source }, ready.bytes);
+        return ready;
+      },
+      (err: unknown) => {
+        this.#metrics.observe('dw_image_seconds', (performance.now() - imageBegun) / 1000, { source: 'failed' });
+        throw err;
+      },
+    );
     for (const ctx of this.#contexts) ctx.image = image;
     signal.throwIfAborted();
 
-    const container = await runtime.createContainer({
+    const networkId = this.#network && (await this.#network).id;
+    const container = await this.#timed('create', () => runtime.createContainer({
       image: image.id,
       command: payload.command,
       env: containerEnv({ featureEnv: Object.assign({}, ...additions.map((a) => a.env ?? {})), payload, taskId: this.taskId, runId: this.runId, worker }),
@@ -444,8 +492,8 @@ export class TaskRun {
       shmSize: SHM_SIZE,
       ...cpuset(additions),
       ...commandPrefix(additions),
-      ...(this.#network && { network: (await this.#network).id }),
-    });
+      ...(networkId !== undefined && { network: networkId }),
+    }));
     this.#container = container;
     // A cancel that came while the container was being created found nothing to kill.
     signal.throwIfAborted();
@@ -473,6 +521,7 @@ export class TaskRun {
     // A cancel while the container was starting may have found it not running yet.
     if (this.#stop) void killWithRetries(container, log, this.#stop.outcome.state);
     const startedAt = Date.now();
+    this.#metrics.observe('dw_task_claim_to_start_seconds', (startedAt - this.#claimedAt) / 1000);
     log.info('container started', { containerId: container.id });
     const timer = setLongTimeout(() => {
       this.#timedOut = true;
@@ -485,6 +534,7 @@ export class TaskRun {
       exitCode = await container.wait();
     } finally {
       timer.clear();
+      this.#metrics.observe('dw_task_stage_seconds', (Date.now() - startedAt) / 1000, { stage: 'run' });
     }
     await copying;
     taskLog.info('=== Task Finished ===');
@@ -497,6 +547,7 @@ export class TaskRun {
     // Every feature collects what it needs, even after another one failed; the first failure
     // decides the run.
     let failure: { error: unknown } | undefined;
+    const collecting = performance.now();
     for (const feature of taskFeatures) {
       // Canceled or shut down meanwhile: the results are not wanted any more (nor allowed, for a cancel).
       signal.throwIfAborted();
@@ -507,6 +558,7 @@ export class TaskRun {
         failure ??= { error: err };
       }
     }
+    this.#metrics.observe('dw_task_stage_seconds', (performance.now() - collecting) / 1000, { stage: 'artifacts' });
     signal.throwIfAborted();
     if (failure) throw failure.error;
     return { outcome: resolutionFor(payload, exitCode, this.#timedOut), exitCode: this.#timedOut ? -1 : exitCode };

@@ -7,7 +7,8 @@ import { StopRequests } from '../../lifecycle/stop-requests.js';
 import { WorkerRunnerProtocol } from '../../lifecycle/worker-runner-protocol.js';
 import { createWorkerLog, type WorkerLog } from '../../log/worker-log.js';
 import { QueueClient } from '../../queue/queue-client.js';
-import { Worker } from '../../worker.js';
+import { Worker, identityOf } from '../../worker.js';
+import { createWorkerMetrics } from '../../metrics/worker-metrics.js';
 import { createCaches, createFeatures, createRuntime, startEmbeddedQueue, startFeatureServices, type EmbeddedQueue } from '../compose.js';
 import { SetupError, identityFlags, type IdentityFlags } from './common.js';
 import { removeConnection, writeConnection } from './connection-file.js';
@@ -71,9 +72,15 @@ export async function startCommand(options: StartCommandOptions): Promise<number
     await services.stop();
     throw err;
   });
+  const features = createFeatures(services);
+  // InfluxDB and Prometheus, from one set of measurements; neither configured: none kept.
+  const metrics = createWorkerMetrics({ config, identity: identityOf(config, queue.rootUrl), features: features.map((bound) => bound.feature), log });
+  const worker = new Worker({ config, queue, runtime, features, caches: createCaches(config), log, workDirLock, lockHolder: 'worker start', metrics: metrics.registry });
   // A worker that cannot start (a feature refusing this host, the engine gone) leaves no
   // server listening behind it, so the command exits with its error rather than hanging.
   const stopServers = async (): Promise<void> => {
+    // Flush on exit: the points of the last tasks go out before the process ends.
+    await metrics.close();
     await services.stop();
     if (embedded) {
       await removeConnection(config.workDir);
@@ -82,11 +89,13 @@ export async function startCommand(options: StartCommandOptions): Promise<number
     await workDirLock.release();
   };
   if (stops.pending) return stoppedEarly(stopServers);
-  const worker = new Worker({ config, queue, runtime, features: createFeatures(services), caches: createCaches(config), log, workDirLock, lockHolder: 'worker start' });
-  await worker.start().catch(async (err: unknown) => {
-    await stopServers();
-    throw err;
-  });
+  await metrics
+    .start()
+    .then(() => worker.start())
+    .catch(async (err: unknown) => {
+      await stopServers();
+      throw err;
+    });
 
   const stopped = new Promise<void>((resolve) => {
     // A signal during worker.start() (crash recovery, host checks) stops it as soon as it has started.

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { validateConfig } from '@docker-worker/schema';
-import type { CacheInstance, CacheManager, Container, FeaturePhase, RunOutcome, RunResult, TaskContext, TaskFeature, WorkerIdentity } from '@docker-worker/worker-contract';
+import type { CacheInstance, CacheManager, Container, FeaturePhase, Metrics, RunOutcome, RunResult, TaskContext, TaskFeature, WorkerIdentity } from '@docker-worker/worker-contract';
 import { testTaskDefinition, type FakeContainer, type FakeScript } from '@docker-worker/worker-contract/testing';
 import { createMemoryLog } from '../../log/worker-log.js';
 import type { TaskClaim } from '../../queue/types.js';
@@ -148,6 +148,8 @@ export interface RunWithOptions {
   imageGate?: Gate;
   /** Holds container creation open (see GatedRuntime). */
   createGate?: Gate;
+  /** Where the run records its measurements. */
+  metrics?: Metrics;
 }
 
 /** A started run and everything it was given, for the test to drive and inspect. */
@@ -218,6 +220,7 @@ export async function runWith(options: RunWithOptions = {}): Promise<StartedRun>
     processId: 'test-process',
     claims,
     caches,
+    metrics: options.metrics,
   });
   return {
     run,
