@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Many small files: one `directory` artifact of 100,000 files of 1 KiB (10,000 with --quick),
+ * Many small files: one `directory` artifact of 100,000 files of 1 KiB (2,000 with --quick),
  * baked into a throw-away image, through `worker start` (createTask → resolved) against the
  * same files read out with `docker cp` and published with the calls the protocol needs for
  * each (createArtifact, then the PUT to its putUrl), made from this process with
@@ -58,7 +58,7 @@ function put(url, body, contentType, agent) {
   });
 }
 
-export async function directoryArtifact({ quick = false, files = quick ? 10_000 : 100_000, runs = 1 } = {}) {
+export async function directoryArtifact({ quick = false, files = quick ? 2_000 : 100_000, runs = 1 } = {}) {
   requireBuild();
   const image = `dw-bench/directory:${randomBytes(4).toString('hex')}`;
   const daemon = new Daemon({ name: 'directory', capacity: 1 });
