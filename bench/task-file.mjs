@@ -28,7 +28,7 @@ import { BenchError, IMAGE, bin, interleave, main, median, must, nodeArgs, now, 
 /** A payload with `keys` env keys of about 110 bytes each (5.7 MB for 50,000), and its control. */
 export function largeEnvPayloads(keys) {
   const env = {};
-  for (let i = 0; i < keys; i++) env[`VAR_${String(i).padStart(6, '0')}`] = `value-${i}-${'x'.repeat(90)}`;
+  for (let i = 0; i < keys; i++) env[`VAR_${String(i).padStart(6, '0')}`] = `value-${i}-${'x'.repeat(86)}`;
   const payload = { image: IMAGE, command: ['true'], maxRunTime: 60, env };
   const size = Object.entries(env).reduce((n, [k, v]) => n + k.length + v.length + 2, 0);
   return { payload, control: { ...payload, env: { ONE: 'x'.repeat(size) } } };
