@@ -69,7 +69,7 @@ describe('the expiry sweep', () => {
     h = await startHarness({ claimTimeout: 60, expiryCheckInterval: 20 });
   });
 
-  it('removes an expired artifact and its data, created before or after sweeps that found nothing to do, and keeps the rest', async () => {
+  it('removes an expiring artifact and its data, created before or after sweeps that found nothing to do, and keeps the rest', async () => {
     const { taskId, taskQueue } = await createAndClaim(h);
     const upload = async (name: string, expires: string) => {
       const { putUrl } = await taskQueue.createArtifact(taskId, 0, name, { storageType: 's3', expires, contentType: 'application/octet-stream' });
@@ -77,15 +77,15 @@ describe('the expiry sweep', () => {
       return h.lq.artifactPath(taskId, 0, name)!;
     };
     const kept = await Promise.all(Array.from({ length: 50 }, (_, i) => upload(`public/kept-${i}`, tc.fromNowJSON('1 day'))));
-    // createArtifact accepts an expiry up to 15 minutes in the past: already expired.
-    const first = await upload('public/expired-1', tc.fromNowJSON('-1 minute'));
-    await waitFor(() => h.lq.artifactPath(taskId, 0, 'public/expired-1') === undefined);
+    // Expiring a few seconds from now: time enough to upload its data before the sweep sees it.
+    const first = await upload('public/expiring-1', tc.fromNowJSON('3 seconds'));
+    await waitFor(() => h.lq.artifactPath(taskId, 0, 'public/expiring-1') === undefined, 20_000);
     expect(await gone(first)).toBe(true);
-    // Sweeps since have seen only artifacts of tomorrow; one expired now must still be found.
-    const second = await upload('public/expired-2', tc.fromNowJSON('-1 minute'));
-    await waitFor(() => h.lq.artifactPath(taskId, 0, 'public/expired-2') === undefined);
+    // Sweeps since have seen only artifacts of tomorrow; one expiring now must still be found.
+    const second = await upload('public/expiring-2', tc.fromNowJSON('3 seconds'));
+    await waitFor(() => h.lq.artifactPath(taskId, 0, 'public/expiring-2') === undefined, 20_000);
     expect(await gone(second)).toBe(true);
     for (const path of kept) expect(await gone(path)).toBe(false);
     expect(h.lq.artifactPath(taskId, 0, 'public/kept-0')).toBeDefined();
-  });
+  }, 60_000);
 });
