@@ -1,6 +1,7 @@
 // Artifact and object data on disk. Uploads stream straight to a temporary file (hashing
-// as they go) that is renamed into place once complete, so nothing is ever held whole in
-// memory and a failed upload never leaves a partial file where a download could find it.
+// as they go) that is renamed into place once complete, so a large body is never held whole
+// in memory and a failed upload never leaves a partial file where a download could find it.
+// Small bodies are read whole and written in one call (see SMALL_BODY_BYTES).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
