@@ -6,24 +6,26 @@
  * could not run at all (then 1, after the table of those that did).
  *
  * --quick keeps the whole run under 5 minutes on a 2-core machine: one interleaved round per
- * benchmark instead of three, a 100 MB log, 256 MiB artifacts, a 30 s idle window and 5
- * claim-latency samples; the table names the sizes used.
+ * benchmark instead of three, a 100 MB log, 256 MiB artifacts, 2,000 small files, a 30 s idle
+ * window and 5 claim-latency samples; the table names the sizes used.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { artifactUpload } from './artifact-upload.mjs';
 import { claimLatency } from './claim-latency.mjs';
+import { directoryArtifact } from './directory-artifact.mjs';
 import { idle } from './idle.mjs';
 import { livelog } from './livelog-throughput.mjs';
 import { metrics } from './metrics.mjs';
 import { now, requireBuild } from './lib/common.mjs';
 import { overhead } from './overhead.mjs';
+import { taskFile } from './task-file.mjs';
 import { taskclusterProxy } from './taskcluster-proxy.mjs';
 import { throughput } from './throughput.mjs';
 import { volumeArtifact } from './volume-artifact.mjs';
 
-const BENCHMARKS = { overhead, throughput, livelog, artifacts: artifactUpload, volume: volumeArtifact, idle, 'claim-latency': claimLatency, 'taskcluster-proxy': taskclusterProxy, metrics };
+const BENCHMARKS = { overhead, throughput, livelog, artifacts: artifactUpload, volume: volumeArtifact, directory: directoryArtifact, 'task-file': taskFile, idle, 'claim-latency': claimLatency, 'taskcluster-proxy': taskclusterProxy, metrics };
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const only = values.only ? values.only.split(',') : Object.keys(BENCHMARKS);

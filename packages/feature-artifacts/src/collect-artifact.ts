@@ -1,11 +1,19 @@
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InternalError, type ArtifactPublisher, type Semaphore, type TaskFiles, type TaskLog } from '@docker-worker/worker-contract';
 import tar from 'tar-stream';
 import { contentTypeFor } from './content-type.js';
 import { SpoolError, SpoolFile } from './spool-file.js';
 import { containerPath, entryArtifactName, isRegularFile, resourceKind } from './tar-entries.js';
+
+/**
+ * Entries up to this size are read into memory and uploaded from there instead of being
+ * spooled: for a directory of many small files the spool's open, write, close, open, read,
+ * close and unlink per file cost more than the upload itself (100,000 files of 1 KiB). The
+ * window bounds how many are held at once, so memory stays within window × this.
+ */
+export const IN_MEMORY_MAX = 256 * 1024;
 
 /** One `payload.artifacts` entry. */
 export interface DeclaredArtifact {
@@ -51,7 +59,8 @@ export function messageOf(err: unknown): string {
 /**
  * Reads one declared artifact out of the stopped container and uploads it.
  *
- * The archive endpoint gives a tar stream, read once, in order. Each regular file in it is
+ * The archive endpoint gives a tar stream, read once, in order. A small file (up to
+ * IN_MEMORY_MAX) is read into memory and uploaded from there. Each larger regular file is
  * spooled to its own file in `spoolDir` (the one disk copy), and its upload starts at once,
  * reading that file as it fills, while the tar stream moves on to the next entry once the
  * file is complete. Why spool rather than stream each entry straight into its PUT:
@@ -95,7 +104,12 @@ export async function collectArtifact(name: string, declared: DeclaredArtifact, 
   // A broken archive stream destroys the extractor, whose iteration below then throws; leaving
   // the loop early destroys both ends on purpose. Either way the feed's own error adds nothing.
   const feeding = pipeline(archive, extract, { signal }).catch(() => undefined);
-  const uploads: Array<Promise<void>> = [];
+  // Only the uploads still running: memory stays bounded by the window, not by the file count.
+  const uploads = new Set<Promise<void>>();
+  const track = (settling: Promise<void>) => {
+    uploads.add(settling);
+    void settling.then(() => uploads.delete(settling));
+  };
   let first = true;
   try {
     for await (const entry of extract) {
@@ -116,6 +130,29 @@ export async function collectArtifact(name: string, declared: DeclaredArtifact, 
       if (!artifactName) continue;
 
       await options.window.acquire(signal);
+      const size = header.size ?? 0;
+      if (size <= IN_MEMORY_MAX) {
+        let data: Buffer;
+        try {
+          data = await readEntry(entry as unknown as Readable, size);
+        } catch (err) {
+          options.window.release();
+          throw new InternalError(`Could not read artifact "${artifactName}" from the task's files: ${messageOf(err)}`, { cause: err });
+        }
+        track(
+          artifacts
+            .upload({ name: artifactName, contentType: contentTypeFor(artifactName), contentLength: size, expires, data, source: () => Readable.from([data]), signal })
+            .then(
+              () => undefined,
+              (error: unknown) => void report.failures.push({ name: artifactName, error }),
+            )
+            .finally(() => options.window.release()),
+        );
+        report.files++;
+        report.bytes += size;
+        if (declared.type === 'file') break;
+        continue;
+      }
       let spool: SpoolFile;
       try {
         // tar-stream's entries are streamx streams: node's pipeline cannot tell that one was
@@ -145,7 +182,7 @@ export async function collectArtifact(name: string, declared: DeclaredArtifact, 
             if (!spoolFailed.signal.aborted) report.failures.push({ name: artifactName, error });
           },
         );
-      uploads.push(
+      track(
         Promise.allSettled([filling, uploading]).then(async () => {
           await spool.remove();
           options.window.release();
@@ -173,4 +210,19 @@ export async function collectArtifact(name: string, declared: DeclaredArtifact, 
     throw new InternalError(`Could not read "${declared.path}" from the task's files for artifact "${name}": the archive was empty`);
   }
   return report;
+}
+
+/** The whole of one (small) tar entry; fails when it is not `size` bytes, as the spool does. */
+async function readEntry(entry: Readable, size: number): Promise<Buffer> {
+  // See the spool's note above: node cannot see that a streamx entry was destroyed already.
+  if (entry.destroyed) throw new SpoolError("the container's archive stream broke");
+  const data = Buffer.allocUnsafe(size);
+  let read = 0;
+  for await (const chunk of entry as AsyncIterable<Buffer>) {
+    if (read + chunk.length > size) throw new SpoolError(`the container's archive gave more bytes than its tar header said (${size})`);
+    chunk.copy(data, read);
+    read += chunk.length;
+  }
+  if (read !== size) throw new SpoolError(`the container's archive gave ${read} bytes, its tar header said ${size}`);
+  return data;
 }

@@ -3,7 +3,7 @@ import { chmod, lstat, mkdtemp, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ArtifactPublisher, Semaphore, TaskLog } from '@docker-worker/worker-contract';
-import type { CollectReport, DeclaredArtifact } from './collect-artifact.js';
+import { IN_MEMORY_MAX, type CollectReport, type DeclaredArtifact } from './collect-artifact.js';
 import { contentTypeFor } from './content-type.js';
 
 /** As the spool reads: big enough to keep system calls few, small enough to cost little memory. */
@@ -92,6 +92,29 @@ async function* readNoFollow(path: string): AsyncGenerator<Buffer> {
 }
 
 /**
+ * The whole of a small file, opened as readNoFollow opens it. A file that changed size since
+ * the walk is read as it is now, up to what was seen plus one byte, and refused if different:
+ * the declared length must be what is sent.
+ */
+async function readSmallNoFollow(path: string, size: number): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const buffer = Buffer.allocUnsafe(size + 1);
+    let read = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, read, buffer.length - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+      if (read > size) break;
+    }
+    if (read !== size) throw new Error(`it changed size while being read (${size} bytes, then ${read > size ? 'more' : read})`);
+    return buffer.subarray(0, size);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Publishes one `volume` artifact straight from its host directory (no copy out of the
  * container): what a `directory` artifact of the same files would give, one artifact per
  * regular file named `<name>/<relative path>`, content type from the name, the same expiry. A
@@ -122,7 +145,12 @@ export async function collectVolume(name: string, declared: DeclaredArtifact, ho
   }
 
   const base = name.replace(/\/+$/, '');
-  const uploads: Array<Promise<void>> = [];
+  // Only the uploads still running, so memory is bounded by the window, not by the file count.
+  const uploads = new Set<Promise<void>>();
+  const track = (settling: Promise<void>) => {
+    uploads.add(settling);
+    void settling.then(() => uploads.delete(settling));
+  };
   try {
     for await (const found of regularFiles(hostDir)) {
       signal?.throwIfAborted();
@@ -134,16 +162,30 @@ export async function collectVolume(name: string, declared: DeclaredArtifact, ho
       }
       await options.window.acquire(signal);
       const { path, size } = found;
+      // A small file is read whole (the window bounds how many are held), and sent in one write.
+      let data: Buffer | undefined;
+      if (size <= IN_MEMORY_MAX) {
+        try {
+          data = await readSmallNoFollow(path, size);
+        } catch (err) {
+          // As when a streamed read fails: the upload of this file failed, the others go on.
+          options.window.release();
+          report.failures.push({ name: artifactName, error: err });
+          continue;
+        }
+      }
       report.files++;
       report.bytes += size;
-      uploads.push(
+      const inMemory = data;
+      track(
         artifacts
           .upload({
             name: artifactName,
             contentType: contentTypeFor(artifactName),
             contentLength: size,
             expires,
-            source: () => Readable.from(readNoFollow(path), { objectMode: false, highWaterMark: READ_CHUNK }),
+            data: inMemory,
+            source: () => (inMemory ? Readable.from([inMemory]) : Readable.from(readNoFollow(path), { objectMode: false, highWaterMark: READ_CHUNK })),
             signal,
           })
           // Never rejects: a failure is recorded, so the other files still get their turn.

@@ -1,6 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { InternalError, type TaskFiles } from '@docker-worker/worker-contract';
+import { IN_MEMORY_MAX } from '../src/collect-artifact.js';
 import { artifactsFeature } from '../src/index.js';
 import { RecordingPublisher, containerWith, containerWithArchive, rawTar, testContext } from './helpers.js';
 
@@ -165,6 +166,54 @@ describe('artifacts feature: tar → artifacts', () => {
       const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
       expect(sha(publisher.stored.get(`public/many/f${i}.bin`)!.data)).toBe(sha(files[`/many/f${i}.bin`]!));
     }
+    expect(await readdir(ctx.workDir!)).toEqual([]);
+  });
+
+  it('uploads small files from memory and larger ones through the spool, every one with its bytes and content type', async () => {
+    const sizes = { 'empty.txt': 0, 'small.json': 1024, 'edge.bin': IN_MEMORY_MAX, 'over.bin': IN_MEMORY_MAX + 1, 'large.html': 3 * IN_MEMORY_MAX + 17 };
+    const files = Object.fromEntries(Object.entries(sizes).map(([name, size]) => [`/mixed/sub/${name}`, randomBytes(size)]));
+    const { error, publisher, ctx } = await collect({ 'public/mixed': { type: 'directory', path: '/mixed' } }, containerWith(files));
+    expect(error).toBeUndefined();
+    expect(publisher.stored.size).toBe(5);
+    const types = { 'empty.txt': 'text/plain', 'small.json': 'application/json', 'edge.bin': 'application/octet-stream', 'over.bin': 'application/octet-stream', 'large.html': 'text/html' };
+    for (const [name, size] of Object.entries(sizes)) {
+      const stored = publisher.stored.get(`public/mixed/sub/${name}`)!;
+      expect(stored.data.equals(files[`/mixed/sub/${name}`]!)).toBe(true);
+      expect(stored.contentLength).toBe(size);
+      expect(stored.contentType).toBe(types[name as keyof typeof types]);
+      const call = publisher.calls.find((c) => c.kind === 'upload' && c.request.name === `public/mixed/sub/${name}`);
+      // In memory up to IN_MEMORY_MAX (the request carries the bytes), spooled above.
+      expect(call?.kind === 'upload' && call.request.data !== undefined).toBe(size <= IN_MEMORY_MAX);
+    }
+    expect(await readdir(ctx.workDir!)).toEqual([]);
+  });
+
+  it('holds at most twice the upload slots of files in memory, however many the directory has', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 1000; i++) files[`/lots/d${i % 7}/f${i}.bin`] = randomBytes(64);
+    const publisher = new RecordingPublisher({ concurrency: 4 });
+    // Files handed to the publisher and not yet settled: each holds its bytes.
+    let outstanding = 0;
+    let peakOutstanding = 0;
+    const upload = publisher.upload.bind(publisher);
+    publisher.upload = (request) => {
+      peakOutstanding = Math.max(peakOutstanding, ++outstanding);
+      return upload(request).finally(() => outstanding--);
+    };
+    publisher.delayMs = 1;
+    const { error } = await collect({ 'public/lots': { type: 'directory', path: '/lots' } }, containerWith(files), { publisher });
+    expect(error).toBeUndefined();
+    expect(publisher.stored.size).toBe(1000);
+    expect(peakOutstanding).toBe(8);
+    for (const [path, data] of Object.entries(files)) expect(publisher.stored.get(`public/lots${path.slice('/lots'.length)}`)!.data.equals(data)).toBe(true);
+  });
+
+  it('a truncated archive fails a spooled file too', async () => {
+    const archive = await rawTar([{ name: 'big.bin', type: 'file', data: 'x'.repeat(IN_MEMORY_MAX + 5000) }]);
+    const { error, publisher, ctx } = await collect({ 'public/big.bin': { type: 'file', path: '/big.bin' } }, containerWithArchive(archive.subarray(0, IN_MEMORY_MAX)));
+    expect(error).toBeInstanceOf(InternalError);
+    expect((error as Error).message).toMatch(/Could not read artifact "public\/big\.bin"|big\.bin/);
+    expect(publisher.stored.size).toBe(0);
     expect(await readdir(ctx.workDir!)).toEqual([]);
   });
 

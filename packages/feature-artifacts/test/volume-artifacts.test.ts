@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MalformedPayloadError, type Bind, type ContainerAdditions, type TaskFeature } from '@docker-worker/worker-contract';
+import { IN_MEMORY_MAX } from '../src/collect-artifact.js';
 import { artifactsFeature } from '../src/index.js';
 import { containerWith, testContext, type RecordingPublisher } from './helpers.js';
 
@@ -91,6 +93,19 @@ describe('artifacts feature: volume artifacts', () => {
     expect(publisher.errors.size).toBe(0);
     expect(log.infos).toContain('Uploaded artifact "public/out/" (2 files, 11 bytes)');
     await rm(outside, { recursive: true });
+  });
+
+  it('sends small files from memory and larger ones streamed, each with its bytes', async () => {
+    const { stop, hostDir, publisher } = await linked({ 'public/v': { type: 'volume', path: '/v' } });
+    const sizes = { 'empty.txt': 0, 'small.bin': 1024, 'edge.bin': IN_MEMORY_MAX, 'over.bin': IN_MEMORY_MAX + 1 };
+    const written: Record<string, Buffer> = {};
+    for (const [name, size] of Object.entries(sizes)) await writeFile(join(hostDir('/v'), name), (written[name] = randomBytes(size)));
+    await stop();
+    for (const [name, size] of Object.entries(sizes)) {
+      expect(publisher.stored.get(`public/v/${name}`)!.data.equals(written[name]!)).toBe(true);
+      const call = publisher.calls.find((c) => c.kind === 'upload' && c.request.name === `public/v/${name}`);
+      expect(call?.kind === 'upload' && call.request.data !== undefined).toBe(size <= IN_MEMORY_MAX);
+    }
   });
 
   it('a volume directory gone or turned into something else becomes an error artifact, as for a directory', async () => {

@@ -306,8 +306,7 @@ export class LocalQueue {
   private async sweep(): Promise<void> {
     const now = Date.now();
     this.state.sweep(now);
-    for (const artifact of this.artifacts.all()) {
-      if (Date.parse(artifact.expires) > now) continue;
+    for (const artifact of this.artifacts.expired(now)) {
       this.artifacts.delete(artifact);
       if (artifact.file) await this.disk?.remove(artifact.file.path);
     }

@@ -17,6 +17,12 @@ export interface UploadRequest {
   expires?: string;
   /** Returns a fresh stream of the bytes; called again for each retry. */
   source: () => Readable;
+  /**
+   * The same bytes when they are already in memory (a small file): a publisher may send them
+   * in one write instead of streaming `source()`, which for a directory of thousands of small
+   * files is most of each upload's cost. `source` must still give the same bytes.
+   */
+  data?: Buffer;
   /** Abandons the upload (and its retries) when aborted, e.g. when the run is canceled. */
   signal?: AbortSignal;
 }

@@ -74,6 +74,35 @@ describe.each(['object', 's3'] as const)('payload artifacts with storageType %s'
     await h.stop();
   });
 
+  it('a directory of many small files and a few large ones: every file arrives with its bytes and content type', async () => {
+    // 600 small files in two kinds (in memory on the way), two above 256 KiB (spooled), one empty.
+    const script = [
+      'mkdir -p /out/many/sub',
+      'i=0; while [ $i -lt 300 ]; do echo "text $i" > /out/many/t$i.txt; printf "{\\"n\\": %d}" $i > /out/many/sub/j$i.json; i=$((i+1)); done',
+      'head -c 300000 /dev/zero | tr "\\0" a > /out/many/big.txt',
+      'head -c 262145 /dev/zero > /out/many/sub/edge.bin',
+      ': > /out/many/empty.txt',
+    ].join(' && ');
+    const taskId = await h.createTask({ image: TEST_IMAGE, command: ['sh', '-c', script], maxRunTime: 120, artifacts: { 'public/many': { type: 'directory', path: '/out/many' } } });
+    expect((await h.waitResolved(taskId, 120_000)).state).toBe('completed');
+    const listed = await artifactNames(h, taskId);
+    const expected = new Map<string, { contentType: string; body: Buffer }>();
+    for (let i = 0; i < 300; i++) {
+      expected.set(`public/many/t${i}.txt`, { contentType: 'text/plain', body: Buffer.from(`text ${i}\n`) });
+      expected.set(`public/many/sub/j${i}.json`, { contentType: 'application/json', body: Buffer.from(`{"n": ${i}}`) });
+    }
+    expected.set('public/many/big.txt', { contentType: 'text/plain', body: Buffer.alloc(300_000, 'a') });
+    expected.set('public/many/sub/edge.bin', { contentType: 'application/octet-stream', body: Buffer.alloc(262_145) });
+    expected.set('public/many/empty.txt', { contentType: 'text/plain', body: Buffer.alloc(0) });
+    expect([...listed.keys()].filter((name) => name.startsWith('public/many/')).sort()).toEqual([...expected.keys()].sort());
+    for (const [name, want] of expected) {
+      expect(listed.get(name)).toEqual({ storageType, contentType: want.contentType });
+      const got = await artifact(h, taskId, name);
+      expect(got.status).toBe(200);
+      expect(got.body.equals(want.body)).toBe(true);
+    }
+  }, 180_000);
+
   it('files and directories arrive with their names, contents and content types; missing and wrong-type paths become error artifacts', async () => {
     const taskId = await h.createTask({ image: TEST_IMAGE, command: ['sh', '-c', MAKE_FILES], maxRunTime: 60, artifacts: DECLARED });
     const status = await h.waitResolved(taskId);

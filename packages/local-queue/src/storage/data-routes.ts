@@ -1,6 +1,6 @@
 // The data endpoints under `/_data/` that stand in for S3: PUT to the putUrls handed out by
 // createArtifact(s3) and createUpload(putUrl), GET from the download URLs. Bodies are
-// streamed to and from disk, never held in memory.
+// streamed to and from disk; only small bodies (up to SMALL_BODY_BYTES) are read whole first.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceContext } from '../context.js';

@@ -1,6 +1,7 @@
 // Artifact and object data on disk. Uploads stream straight to a temporary file (hashing
-// as they go) that is renamed into place once complete, so nothing is ever held whole in
-// memory and a failed upload never leaves a partial file where a download could find it.
+// as they go) that is renamed into place once complete, so a large body is never held whole
+// in memory and a failed upload never leaves a partial file where a download could find it.
+// Small bodies are read whole and written in one call (see SMALL_BODY_BYTES).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
@@ -17,6 +18,26 @@ export interface StoredFile {
 }
 
 export class SizeMismatchError extends Error {}
+
+/**
+ * Bodies up to this size are read into memory and written in one call: for thousands of small
+ * artifacts the write stream's open, writes, close and rename, each a round trip through the
+ * thread pool, cost more than the request itself. Bounded per request, as JSON bodies are.
+ */
+export const SMALL_BODY_BYTES = 256 * 1024;
+
+/** All of `source`, which must be exactly `size` bytes (SizeMismatchError otherwise). */
+async function readExactly(source: Readable, size: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(size);
+  let read = 0;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    if (read + chunk.length > size) throw new SizeMismatchError(`received more than the declared ${size} bytes`);
+    chunk.copy(data, read);
+    read += chunk.length;
+  }
+  if (read !== size) throw new SizeMismatchError(`received ${read} bytes, but ${size} were declared`);
+  return data;
+}
 
 /** Hashes and counts bytes in passing; fails as soon as more than `limit` bytes arrive. */
 class HashingCounter extends Transform {
@@ -58,6 +79,7 @@ export class DiskStorage {
    * byte count differs; the previous file at `path`, if any, is kept in that case.
    */
   async writeStream(path: string, source: Readable, expectedSize?: number): Promise<StoredFile> {
+    if (expectedSize !== undefined && expectedSize <= SMALL_BODY_BYTES) return this.writeBuffer(path, await readExactly(source, expectedSize));
     const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
     const counter = new HashingCounter(expectedSize);
     try {
@@ -73,11 +95,29 @@ export class DiskStorage {
     return { path, size: counter.size, sha256: counter.sha256.digest('hex'), sha512: counter.sha512.digest('hex') };
   }
 
-  /** Small payloads (dataInline uploads) that arrive already in memory. */
+  /**
+   * Small payloads, in memory (dataInline uploads, small PUT bodies). A new file is created
+   * in place (exclusively: nothing else can be reading it, since nothing points at it until
+   * this returns), which saves the rename of the usual case; replacing an existing file still
+   * goes through a temporary file and a rename, so a download never sees it half written.
+   */
   async writeBuffer(path: string, data: Buffer): Promise<StoredFile> {
-    const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
-    await writeFile(partial, data);
-    await rename(partial, path);
+    try {
+      await writeFile(path, data, { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        await rm(path, { force: true });
+        throw err;
+      }
+      const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
+      try {
+        await writeFile(partial, data);
+        await rename(partial, path);
+      } catch (err2) {
+        await rm(partial, { force: true });
+        throw err2;
+      }
+    }
     return {
       path,
       size: data.length,

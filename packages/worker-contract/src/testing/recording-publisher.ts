@@ -77,6 +77,8 @@ export class RecordingPublisher implements ArtifactPublisher {
       }
       const data = await readAll(request.source());
       if (data.length !== request.contentLength) throw new Error(`${request.name}: declared ${request.contentLength} bytes, got ${data.length}`);
+      // A publisher may send `data` instead of reading `source`: both must be the same bytes.
+      if (request.data && !request.data.equals(data)) throw new Error(`${request.name}: its data and its source differ`);
       this.calls.push({ kind: 'upload', request, bytes: data });
       this.stored.set(request.name, {
         name: request.name,

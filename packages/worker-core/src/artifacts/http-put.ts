@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -29,9 +29,26 @@ export async function putStream(
   body: Readable,
   options: { through?: Transform; signal?: AbortSignal } = {},
 ): Promise<void> {
+  const { req, response } = open(url, headers, options.signal);
+  // Both must settle: the body may fail to send because the server already answered.
+  const sending = options.through ? pipeline(body, options.through, req) : pipeline(body, req);
+  const [sent, answered] = await Promise.allSettled([sending, response]);
+  if (answered.status === 'rejected') throw answered.reason;
+  if (sent.status === 'rejected') throw sent.reason;
+}
+
+/** PUT a body that is already in memory, in one write (a small file: no stream to pipe). */
+export async function putBuffer(url: string, headers: Record<string, string | number>, body: Buffer, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const { req, response } = open(url, headers, options.signal);
+  req.end(body);
+  await response;
+}
+
+/** The request, and its answer: resolved on 2xx, rejected with HttpStatusError otherwise or with the request's error. */
+function open(url: string, headers: Record<string, string | number>, signal: AbortSignal | undefined): { req: ClientRequest; response: Promise<void> } {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const req = send(target, { method: 'PUT', headers, signal: options.signal });
+  const req = send(target, { method: 'PUT', headers, signal });
   const response = new Promise<void>((resolve, reject) => {
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -49,9 +66,5 @@ export async function putStream(
   });
   // A connection that moves no byte for this long is dead; the attempt fails and is retried.
   req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`PUT ${target.pathname}: no progress for ${IDLE_TIMEOUT_MS / 1000} s`)));
-  // Both must settle: the body may fail to send because the server already answered.
-  const sending = options.through ? pipeline(body, options.through, req) : pipeline(body, req);
-  const [sent, answered] = await Promise.allSettled([sending, response]);
-  if (answered.status === 'rejected') throw answered.reason;
-  if (sent.status === 'rejected') throw sent.reason;
+  return { req, response };
 }

@@ -206,6 +206,48 @@ describe('QueueArtifactPublisher retries, limits and aborts', () => {
     expect(p.uploads().map((u) => u.name).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `public/f${i}`).sort());
   });
 
+  describe('with the bytes in memory (`data`)', () => {
+    // A source that must not be read: the publisher sends `data` itself.
+    const inMemory = (data: Buffer, name = 'public/a.bin') => ({
+      ...request(data, name),
+      data,
+      source: (): Readable => {
+        throw new Error('source() read although the data was given');
+      },
+    });
+
+    it('sends them as they are, retrying 5xx answers and dropped connections, and hashes them', async () => {
+      sink.script = [500, 'reset'];
+      const data = randomBytes(1024);
+      const p = publisher();
+      expect(await p.upload(inMemory(data))).toEqual({ sha256: sha256(data), size: 1024 });
+      expect(sink.attempts).toBe(3);
+      expect(sink.received).toHaveLength(1);
+      expect(sink.received[0]!.equals(data)).toBe(true);
+      expect(p.uploads()).toEqual([{ name: 'public/a.bin', contentType: 'application/octet-stream', sha256: sha256(data), size: 1024 }]);
+    });
+
+    it('hashes nothing without hashContent, and refuses data of another length than declared without sending it', async () => {
+      const data = randomBytes(10);
+      expect(await publisher({ hashContent: false }).upload(inMemory(data))).toBeUndefined();
+      expect(sink.received[0]!.equals(data)).toBe(true);
+      await expect(publisher().upload({ ...inMemory(data), contentLength: 11 })).rejects.toThrow(/declared 11 bytes but its source gave 10/);
+      expect(sink.attempts).toBe(1);
+    });
+
+    it('lists a name uploaded twice once, with its latest content, after the others', async () => {
+      const p = publisher();
+      const [a1, b, a2] = [randomBytes(5), randomBytes(6), randomBytes(7)];
+      await p.upload(inMemory(a1, 'public/a'));
+      await p.upload(inMemory(b, 'public/b'));
+      await p.upload(inMemory(a2, 'public/a'));
+      expect(p.uploads().map((u) => [u.name, u.sha256])).toEqual([
+        ['public/b', sha256(b)],
+        ['public/a', sha256(a2)],
+      ]);
+    });
+  });
+
   it('stops retrying once the signal aborts', async () => {
     sink.script = Array(10).fill(500);
     const abort = new AbortController();

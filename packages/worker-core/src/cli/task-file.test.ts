@@ -74,3 +74,49 @@ describe('readTaskFile', () => {
     await expect(readTaskFile(file, target)).rejects.toThrow(/scopes must be a list of strings/);
   });
 });
+
+describe('readTaskFile with a large env', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dw-taskfile-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const KEYS = 50_000;
+  const env = Object.fromEntries(Array.from({ length: KEYS }, (_, i) => [`VAR_${i}`, `value ${i}: "quoted" \\ and more`]));
+
+  it('keeps every one of 50,000 env keys and its value, from JSON and from YAML', async () => {
+    const json = join(dir, 'big.json');
+    await writeFile(json, JSON.stringify({ payload: { image: 'busybox', maxRunTime: 10, env } }));
+    const fromJson = await readTaskFile(json, target, now);
+    expect(fromJson.definition.payload.env).toEqual(env);
+
+    // Block style, and flow style (a JSON-like mapping with unquoted keys, which JSON.parse refuses).
+    const block = join(dir, 'big.yml');
+    await writeFile(block, `image: busybox\nmaxRunTime: 10\nenv:\n${Object.entries(env).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`);
+    expect((await readTaskFile(block, target, now)).definition.payload).toEqual({ image: 'busybox', maxRunTime: 10, env });
+    const flow = join(dir, 'flow.yml');
+    await writeFile(flow, `{image: busybox, maxRunTime: 10, env: {${Object.entries(env).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}}\n`);
+    expect((await readTaskFile(flow, target, now)).definition.payload).toEqual({ image: 'busybox', maxRunTime: 10, env });
+  });
+
+  it('refuses a YAML key given twice, naming it and its line, in a large mapping as in a small one', async () => {
+    const file = join(dir, 'dup.yml');
+    const lines = Object.keys(env).map((k) => `  ${k}: x`);
+    lines.splice(40_000, 0, '  VAR_7: again');
+    await writeFile(file, `image: busybox\nmaxRunTime: 10\nenv:\n${lines.join('\n')}\n`);
+    await expect(readTaskFile(file, target)).rejects.toThrow(`task file ${file} is not valid YAML or JSON: Map keys must be unique: "VAR_7" is given again at line 40004`);
+    await writeFile(file, 'image: a\nmaxRunTime: 1\nimage: b\n');
+    await expect(readTaskFile(file, target)).rejects.toThrow(/"image" is given again at line 3/);
+  });
+
+  it('reads a JSON key given twice as the queue would (the last one), and still names YAML syntax errors', async () => {
+    const file = join(dir, 'dup.json');
+    await writeFile(file, '{"image": "a", "maxRunTime": 1, "image": "b"}');
+    expect((await readTaskFile(file, target)).definition.payload).toEqual({ image: 'b', maxRunTime: 1 });
+    await writeFile(file, '{"image": "a", "maxRunTime": 1');
+    await expect(readTaskFile(file, target)).rejects.toThrow(/is not valid YAML or JSON: Flow map must end with a \} at line 1/);
+  });
+});

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { TaskDefinition } from '@docker-worker/worker-contract';
 import { slugid } from 'taskcluster-client';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlOrJson } from './yaml-or-json.js';
 
 /** A task file that cannot be used; the CLI prints it and exits 3. */
 export class TaskFileError extends Error {
@@ -34,7 +34,7 @@ export async function readTaskFile(file: string, target: { provisionerId: string
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(text);
+    parsed = parseYamlOrJson(text);
   } catch (err) {
     throw new TaskFileError(`task file ${file} is not valid YAML or JSON: ${(err as Error).message}`);
   }

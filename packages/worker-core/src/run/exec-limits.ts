@@ -22,20 +22,24 @@ const POINTER_BYTES = 8;
 export function execProblems(payload: DockerWorkerPayload): string[] {
   const problems: string[] = [];
   let total = 0;
-  const count = (path: string, text: string, what: string): void => {
-    const bytes = Buffer.byteLength(text, 'utf8');
+  // The path is built only for a string with a problem (an env of 50,000 keys would otherwise
+  // cost a path and a "NAME=value" string per key).
+  const count = (path: () => string, bytes: number, what: string): void => {
     total += bytes + 1 + POINTER_BYTES;
     if (bytes > MAX_EXEC_STRING_BYTES) {
-      problems.push(`${path}: ${what} is ${bytes} bytes; Linux passes at most ${MAX_EXEC_STRING_BYTES} bytes in one ${what === 'the argument' ? 'argument' : 'variable'}`);
+      problems.push(`${path()}: ${what} is ${bytes} bytes; Linux passes at most ${MAX_EXEC_STRING_BYTES} bytes in one ${what === 'the argument' ? 'argument' : 'variable'}`);
     }
   };
-  for (const [name, value] of Object.entries(payload.env ?? {})) {
-    const path = fieldPath('payload.env', name);
-    if (name === '') problems.push(`${path}: an environment variable needs a name`);
-    else if (name.includes('=')) problems.push(`${path}: an environment variable name cannot contain "=" (the container would get a variable named "${name.slice(0, name.indexOf('='))}")`);
-    count(path, `${name}=${String(value)}`, '"NAME=value"');
+  const env = payload.env ?? {};
+  for (const name in env) {
+    if (!Object.hasOwn(env, name)) continue;
+    const path = () => fieldPath('payload.env', name);
+    if (name === '') problems.push(`${path()}: an environment variable needs a name`);
+    else if (name.includes('=')) problems.push(`${path()}: an environment variable name cannot contain "=" (the container would get a variable named "${name.slice(0, name.indexOf('='))}")`);
+    // "NAME=value": both parts and the "=".
+    count(path, Buffer.byteLength(name, 'utf8') + 1 + Buffer.byteLength(String(env[name]), 'utf8'), '"NAME=value"');
   }
-  (payload.command ?? []).forEach((argument, index) => count(fieldPath('payload.command', index), argument, 'the argument'));
+  (payload.command ?? []).forEach((argument, index) => count(() => fieldPath('payload.command', index), Buffer.byteLength(argument, 'utf8'), 'the argument'));
   if (total > MAX_EXEC_TOTAL_BYTES) {
     problems.push(
       `payload.env and payload.command: together they take ${total} bytes (each string, its NUL and its pointer, as Linux counts them); ` +

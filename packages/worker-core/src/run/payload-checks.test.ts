@@ -25,6 +25,23 @@ describe('payloadValueProblems', () => {
     expect(problems({ env })).toEqual([expect.stringMatching(/together they take 1048577 bytes/)]);
   });
 
+  it('checks an env of 50,000 variables whole: none missed, the bad ones named, the total counted', () => {
+    // 50,000 short variables fit (each "Knnnnn=v" is 8 bytes, plus its NUL and pointer: 17).
+    const env: Record<string, string> = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`K${String(i).padStart(5, '0')}`, 'v']));
+    expect(problems({ env })).toEqual([]);
+    env['K49999'] = 'bad\u0000';
+    env['bad name'] = '\uD800';
+    env['a=b'] = 'x';
+    expect(problems({ env })).toEqual([
+      'payload.env.K49999: the value holds a NUL byte (\\u0000), which no environment variable, argument, path or name can carry',
+      'payload.env["bad name"]: the value is not valid Unicode: it holds a lone surrogate (U+D800) with no partner',
+      'payload.env["a=b"]: an environment variable name cannot contain "=" (the container would get a variable named "a")',
+    ]);
+    // Longer values: the same 50,000 names take more than the total allows, counted exactly.
+    const long = Object.fromEntries(Object.keys(env).slice(0, 50_000).map((k) => [k, 'x'.repeat(20)]));
+    expect(problems({ env: long })).toEqual([`payload.env and payload.command: together they take ${50_000 * (6 + 1 + 20 + 1 + 8)} bytes (each string, its NUL and its pointer, as Linux counts them); a task may pass at most 1048576 (1 MiB)`]);
+  });
+
   it('names NUL bytes and lone surrogates wherever they are, names included', () => {
     expect(
       problems({
