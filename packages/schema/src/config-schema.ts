@@ -421,6 +421,13 @@ export const configSchema = {
           title: 'Host metrics interval',
           description: 'ms between measurements of the host\'s memory, CPU load and the free space of `dockerVolume`.',
         },
+        cacheDiskUsageInterval: {
+          type: 'integer',
+          minimum: 1000,
+          default: 300000,
+          title: 'Cache disk usage interval',
+          description: 'ms between measurements of the bytes the named caches hold (`du` of `cache.volumeCachePath`, in a process of its own).',
+        },
       },
     },
     workerLocation: {

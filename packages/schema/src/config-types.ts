@@ -111,6 +111,8 @@ export interface WorkerConfig {
   metricsCollection: {
     /** ms between host measurements (memory, CPU, `dockerVolume`'s disk). */
     hostMetricsInterval: number;
+    /** ms between measurements of the bytes the named caches hold. */
+    cacheDiskUsageInterval: number;
   };
   /** worker-runner's description of where the worker runs (cloud, region, zone). */
   workerLocation?: Record<string, string>;

@@ -24,7 +24,7 @@ const DEFAULTS: WorkerConfig = {
   cache: { volumeCachePath: '/var/cache/docker-worker' },
   garbageCollection: { imageExpiration: 7_200_000, interval: 60_000 },
   prometheus: { host: '127.0.0.1' },
-  metricsCollection: { hostMetricsInterval: 60_000 },
+  metricsCollection: { hostMetricsInterval: 60_000, cacheDiskUsageInterval: 300_000 },
   embeddedQueue: { host: '127.0.0.1', port: 0, claimTimeout: 1200, storageDir: '', roles: {} },
 };
 
@@ -90,7 +90,7 @@ describe('validateConfig', () => {
       workerLocation: { cloud: 'google', region: 'us-central1' },
       influx: { url: 'https://influx.example.com', token: 't', org: 'releng', bucket: 'workers', precision: 's', maxPendingPoints: 5000, flushInterval: 10_000 },
       prometheus: { port: 60090, host: '0.0.0.0' },
-      metricsCollection: { hostMetricsInterval: 30_000 },
+      metricsCollection: { hostMetricsInterval: 30_000, cacheDiskUsageInterval: 600_000 },
     };
     expect(valid(full)).toEqual(full);
   });

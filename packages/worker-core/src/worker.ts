@@ -16,6 +16,7 @@ import { DiskGate } from './capacity/disk-gate.js';
 import { PurgePoller } from './capacity/purge-poller.js';
 import { HostLock, lockWorkDir, processLockName } from './state/host-locks.js';
 import { removeLeftoverRunDirs, removeLeftoversOfDeadProcesses } from './state/leftovers.js';
+import { CacheDiskUsage } from './metrics/cache-disk-usage.js';
 import { HostMetrics } from './metrics/host-metrics.js';
 import { LifecycleEvents } from './metrics/lifecycle-events.js';
 
@@ -111,6 +112,7 @@ export class Worker {
   #metrics: Metrics;
   #lifecycle: LifecycleEvents;
   #host: HostMetrics | undefined;
+  #cacheUsage: CacheDiskUsage | undefined;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
@@ -150,6 +152,8 @@ export class Worker {
       const { config, log } = this.#options;
       this.#host = new HostMetrics({ metrics: this.#metrics, dockerVolume: config.dockerVolume, intervalMs: config.metricsCollection.hostMetricsInterval, log });
       this.#host.start();
+      this.#cacheUsage = new CacheDiskUsage({ metrics: this.#metrics, root: config.cache.volumeCachePath, intervalMs: config.metricsCollection.cacheDiskUsageInterval, log });
+      this.#cacheUsage.start();
     }
     this.#recordCapacity(this.#options.config.capacity);
     this.#lifecycle.emit('workerReady');
@@ -174,6 +178,7 @@ export class Worker {
     await this.idle();
     clearInterval(this.#gcTimer);
     await this.#host?.stop();
+    await this.#cacheUsage?.stop();
     await this.#pulse?.stop();
     await this.#unlock();
     this.#lifecycle.emit('shutdown');

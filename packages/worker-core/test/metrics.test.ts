@@ -73,11 +73,16 @@ describe('InfluxDB', () => {
       region: 'test-region-1',
       workerNodeType: 'test-node',
       influx: { url: shim.url, bucket: `${DB}/autogen`, org: 'test', token: 'test-token', flushInterval: 200 },
-      metricsCollection: { hostMetricsInterval: 1000 },
+      metricsCollection: { hostMetricsInterval: 1000, cacheDiskUsageInterval: 1000 },
     });
     metrics = started.metrics;
-    // One cache for both: the first run makes its instance, the second finds it.
-    const [done, failed] = await runTasks(h, ['echo fine', 'echo broken; exit 3'], `i19m-${h.workerType}`);
+    // One cache for both: the first run makes its instance (and leaves 200 kB in it), the second finds it.
+    const [done, failed] = await runTasks(h, ['echo fine; head -c 200000 /dev/zero > /cache/blob', 'echo broken; exit 3'], `i19m-${h.workerType}`);
+    await h.until(
+      'the cache bytes measured',
+      async () => Number((await influx.rows('SELECT last("value") AS v FROM dw_cache_disk_bytes', DB))[0]?.v ?? 0) >= 200_000,
+      30_000,
+    );
     await started.worker.stop({ finishTasks: true });
     await metrics.close();
 

@@ -41,6 +41,8 @@ export const WORKER_METRICS: readonly MetricDefinition[] = [
   { name: 'dw_host_memory_bytes', kind: 'gauge', help: "The host's memory: total, used (without caches), available.", labels: ['kind'] },
   { name: 'dw_host_cpu_load_ratio', kind: 'gauge', help: 'Busy share of all cores since the previous sample (0 to 1).', labels: [] },
   { name: 'dw_host_disk_bytes', kind: 'gauge', help: 'The filesystem of `dockerVolume`: total, free.', labels: ['kind'] },
+  // CacheDiskUsage
+  { name: 'dw_cache_disk_bytes', kind: 'gauge', help: 'Bytes the named caches hold on disk (`cache.volumeCachePath`, as du counts them).', labels: [] },
   // InfluxExport (so Prometheus shows an InfluxDB outage)
   { name: 'dw_influx_points_dropped_total', kind: 'counter', help: 'Points not written to InfluxDB: its buffer was full, or retries ran out.', labels: [] },
 ];
