@@ -11,3 +11,4 @@ export { scopeSatisfied, missingScopes, scopeInPool, formatScopeExpression, mayA
 export type { ScopeExpression, ScopeRequirement, TaskPool } from './scopes.js';
 export type * from './caches.js';
 export { Semaphore } from './semaphore.js';
+export { SecretMasker, maskSecrets, MASK } from './secret-masker.js';

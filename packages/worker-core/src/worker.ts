@@ -9,7 +9,7 @@ import { featureSettings } from './config/feature-config.js';
 import type { WorkerLog } from './log/worker-log.js';
 import type { QueueClient } from './queue/queue-client.js';
 import type { TaskClaim } from './queue/types.js';
-import { TaskRun, type RunReport } from './run/task-run.js';
+import { TaskRun, type LocalRunExtras, type RunReport } from './run/task-run.js';
 import { ClaimStore } from './state/claim-store.js';
 import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 import { DiskGate } from './capacity/disk-gate.js';
@@ -39,6 +39,8 @@ export interface WorkerOptions {
   workDirLock?: HostLock;
   /** Said by this worker's locks to whoever they refuse (`worker start`, `worker run`). */
   lockHolder?: string;
+  /** `worker run`'s secrets to mask and directories to mount, for every run. */
+  localRun?: LocalRunExtras;
 }
 
 /** A claimWork reply that comes back faster than this was not a long poll: pause before the next. */
@@ -441,6 +443,7 @@ export class Worker {
       caches: this.#options.caches,
       onLogOpened: (taskLog) => this.#options.onLogOpened?.(taskLog, run),
       onLeftover: (container) => this.#leftovers.add(container),
+      localRun: this.#options.localRun,
     });
     this.#runs.add(run);
     // Claimed while shutting down: hand it straight back as worker-shutdown.

@@ -434,8 +434,8 @@ describe('worker run --artifacts-dir (the real bin)', () => {
     expect(hash.digest('hex')).toBe(printed);
     expect(await readFile(join(out, 'public/small/sub/hi.txt'), 'utf8')).toBe('hi\n');
     expect(await readFile(join(out, 'public/small/top.txt'), 'utf8')).toBe('top\n');
-    expect(result.stdout).toContain(`saved ${join(out, 'public/data.bin')}`);
-    expect(result.stdout).toContain(`saved ${join(out, 'public/small/sub/hi.txt')}`);
+    expect(result.stderr).toContain(`saved ${join(out, 'public/data.bin')}`);
+    expect(result.stderr).toContain(`saved ${join(out, 'public/small/sub/hi.txt')}`);
     expect(result.stdout).toMatch(/public\/absent: error artifact \(file-missing-on-worker\): Artifact "public\/absent" not found at "\/out\/absent"/);
     expect((await stat(join(out, 'public/logs/live_backing.log'))).size).toBeGreaterThan(0);
   }, 120_000);

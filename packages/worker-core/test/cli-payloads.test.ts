@@ -71,7 +71,7 @@ describe('worker run of the payloads Firefox CI writes today (the real bin, embe
   it('a decision task: malformed only for the feature this worker does not offer yet, named', async () => {
     const r = await run('decision', decisionPayload, decisionScopes);
     expect(r.code).toBe(2);
-    expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
     const problems = r.stdout.split('\n').filter((line) => /^\s*- payload\./.test(line) || /^\[taskcluster:error\] .*payload\./.test(line));
     expect(problems.join('\n')).toMatch(/payload\.features\.interactive is not a feature this worker offers/);
     expect(problems.filter((line) => !/features\.interactive /.test(line))).toEqual([]);

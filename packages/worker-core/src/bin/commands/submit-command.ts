@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { loadConfig } from '../../config/load-config.js';
 import { QueueClient } from '../../queue/queue-client.js';
 import { readTaskFile } from '../../cli/task-file.js';
+import { fromCaller } from '../../cli/caller-dir.js';
 import { exitCodeFor, resultLine } from '../exit-codes.js';
 import { SetupError } from './common.js';
 import { readConnection } from './connection-file.js';
@@ -22,7 +23,7 @@ const RESOLVED = new Set(['completed', 'failed', 'exception']);
  * `--wait`, print its log once it resolves and exit like `worker run`.
  */
 export async function submitCommand(file: string, options: SubmitCommandOptions): Promise<number> {
-  const config = await loadConfig({ file: options.config, profile: options.profile });
+  const config = await loadConfig({ file: options.config === undefined ? undefined : fromCaller(options.config), profile: options.profile });
   const connection = config.rootUrl
     ? config.taskcluster && { rootUrl: config.rootUrl, ...config.taskcluster, provisionerId: config.provisionerId, workerType: config.workerType }
     : await readConnection(config.workDir);
@@ -30,7 +31,7 @@ export async function submitCommand(file: string, options: SubmitCommandOptions)
     throw new SetupError(`no running worker found: start one with "pnpm worker start" (it writes ${config.workDir}/embedded-queue.json), or configure rootUrl and credentials`);
   }
   const queue = new QueueClient({ rootUrl: connection.rootUrl, credentials: { clientId: connection.clientId, accessToken: connection.accessToken } });
-  const local = await readTaskFile(file, connection);
+  const local = await readTaskFile(fromCaller(file), connection);
   try {
     await queue.createTask(local.taskId, local.definition);
   } catch (err) {
