@@ -22,6 +22,8 @@ export const ROUTE_TABLE: readonly RouteSpec[] = [
   { service: 'queue', name: 'status', method: 'GET', route: '/task/<taskId>/status' },
   { service: 'queue', name: 'createTask', method: 'PUT', route: '/task/<taskId>', input: 'create-task-request' },
   { service: 'queue', name: 'cancelTask', method: 'POST', route: '/task/<taskId>/cancel' },
+  { service: 'queue', name: 'scheduleTask', method: 'POST', route: '/task/<taskId>/schedule' },
+  { service: 'queue', name: 'listDependentTasks', method: 'GET', route: '/task/<taskId>/dependents' },
   { service: 'queue', name: 'claimWork', method: 'POST', route: '/claim-work/<taskQueueId>', input: 'claim-work-request' },
   { service: 'queue', name: 'claimTask', method: 'POST', route: '/task/<taskId>/runs/<runId>/claim', input: 'task-claim-request' },
   { service: 'queue', name: 'reclaimTask', method: 'POST', route: '/task/<taskId>/runs/<runId>/reclaim' },

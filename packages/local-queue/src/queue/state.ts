@@ -117,10 +117,15 @@ export class QueueState {
     return { record, created: true };
   }
 
+  /**
+   * Whether every dependency has resolved as `requires` asks: `all-completed`, each one's
+   * latest run completed; `all-resolved`, each one resolved in any way (and not retrying).
+   * A task listed among its own dependencies never satisfies them: it waits for scheduleTask,
+   * as on the real queue.
+   */
   private dependenciesSatisfied(record: TaskRecord): boolean {
     const allowed = record.definition.requires === 'all-resolved' ? RESOLVED_STATES : new Set(['completed']);
     return record.definition.dependencies
-      .filter((dep) => dep !== record.taskId)
       .every((dep) => {
         const depRecord = this.tasks.get(dep);
         const latest = depRecord?.runs[depRecord.runs.length - 1];
@@ -136,6 +141,23 @@ export class QueueState {
       if (Date.parse(dependent.definition.deadline) <= now) continue;
       if (this.dependenciesSatisfied(dependent)) this.addRun(dependent, 'scheduled', now);
     }
+  }
+
+  /**
+   * scheduleTask: the first run of a task that is waiting for its dependencies (or for
+   * itself), now. Idempotent: a task that has runs is left as it is.
+   */
+  schedule(taskId: string, now: number = Date.now()): TaskRecord {
+    const record = this.require(taskId);
+    this.settle(record, now);
+    if (Date.parse(record.definition.deadline) <= now) throw new RequestConflict(`Task ${taskId} has passed its deadline`);
+    if (record.runs.length === 0) this.addRun(record, 'scheduled', now);
+    return record;
+  }
+
+  /** The tasks listing `taskId` among their dependencies, in the order they were created. */
+  dependentsOf(taskId: string): TaskRecord[] {
+    return [...(this.dependents.get(taskId) ?? [])].flatMap((id) => this.tasks.get(id) ?? []);
   }
 
   // ---------------------------------------------------------------- runs
