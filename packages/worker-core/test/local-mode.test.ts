@@ -240,6 +240,83 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
     expect([result.state, result.reason, result.runs.length]).toEqual(['exception', 'intermittent-task', 2]);
   });
 
+  describe('a file of tasks', () => {
+    const entry = (name: string, command: string, extra: string[] = []) => [
+      `  - taskId: ${name}`,
+      `    metadata: {name: ${name}, description: d, owner: me@example.com, source: https://example.com}`,
+      ...extra.map((line) => `    ${line}`),
+      `    payload: {image: ${TEST_IMAGE}, command: [sh, -c, '${command}'], maxRunTime: 60}`,
+    ];
+    beforeAll(async () => {
+      await writeFile(
+        join(project, 'tasks', 'graph.yml'),
+        [
+          'version: 1',
+          'tasks:',
+          // Listed out of order: the queue needs dependencies first, and gets them.
+          ...entry('test', 'echo testing', ['dependencies: [build, lint]']),
+          ...entry('build', 'echo "building with $TOKEN"'),
+          ...entry('lint', 'echo lint fails; exit 1'),
+          ...entry('report', 'echo reporting', ['dependencies: [build, lint]', 'requires: all-resolved']),
+          ...entry('package', 'echo packaging', ['dependencies: [build]']),
+        ].join('\n'),
+      );
+    });
+
+    it('--list shows them in the order they can run, with what each waits for, without Docker', async () => {
+      const r = await dw(['run', '--list', 'tasks/graph.yml'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n').map((line) => line.split('  ')[0])).toEqual(['build', 'lint', 'test', 'report', 'package', '']);
+      expect(r.stdout).toContain(`test  image "${TEST_IMAGE}"  needs build, lint (all-completed)\n`);
+      expect(r.stdout).toContain('report  image');
+      expect(r.stdout).toContain('needs build, lint (all-resolved)\n');
+    });
+
+    it('runs them all with dependencies and requires honoured; a task that can never run stays unscheduled, named with why', async () => {
+      const r = await dw(['run', '--json', '--secret', 'TOKEN=tok-graph-1', 'tasks/graph.yml']);
+      // lint failed (1), test never ran (2): the worst decides.
+      expect(r.code).toBe(2);
+      const { tasks } = JSON.parse(r.stdout) as { tasks: Array<{ name: string; state: string; runs: unknown[] }> };
+      expect(tasks.map((t) => [t.name, t.state, t.runs.length])).toEqual([
+        ['build', 'completed', 1],
+        ['lint', 'failed', 1],
+        ['test', 'unscheduled', 0],
+        ['report', 'completed', 1],
+        ['package', 'completed', 1],
+      ]);
+      expect(r.stderr).toContain('building with [masked]\n');
+      expect(r.stderr).not.toContain('tok-graph-1');
+      expect(r.stderr).toMatch(/^Task test \(task \S+\) unscheduled: it needs its dependencies completed \(lint failed\)$/m);
+      // Each log whole, one task at a time, dependencies first.
+      const order = [...r.stderr.matchAll(/^== (\w+) \(task/gm)].map((m) => m[1]);
+      expect(order.indexOf('build')).toBeLessThan(order.indexOf('package'));
+      expect(order.indexOf('lint')).toBeLessThan(order.indexOf('report'));
+      expect(order).not.toContain('test');
+    });
+
+    it('--task NAME runs that task and what it depends on, nothing else', async () => {
+      const r = await dw(['run', '--json', '--task', 'package', 'tasks/graph.yml']);
+      expect(r.code).toBe(0);
+      const { tasks } = JSON.parse(r.stdout) as { tasks: Array<{ name: string; state: string }> };
+      expect(tasks.map((t) => [t.name, t.state])).toEqual([
+        ['build', 'completed'],
+        ['package', 'completed'],
+      ]);
+      const unknown = await dw(['run', '--task', 'pakage', 'tasks/graph.yml']);
+      expect(unknown).toMatchObject({ code: 3, stderr: 'worker: no task named "pakage" in the file (its tasks: build, lint, test, report, package)\n' });
+    });
+
+    it('refuses a file whose tasks depend on each other in a circle, or on a task it does not hold', async () => {
+      await writeFile(join(project, 'tasks', 'circle.yml'), ['tasks:', ...entry('a', 'true', ['dependencies: [b]']), ...entry('b', 'true', ['dependencies: [a]']), ...entry('c', 'true', ['dependencies: [zz]'])].join('\n'));
+      const r = await dw(['run', 'tasks/circle.yml']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('task "c" depends on "zz", which is not a task of the file (known: a, b, c)');
+      const v = await dw(['validate', 'tasks/circle.yml']);
+      expect(v.code).toBe(1);
+      expect(v.stdout).toContain('depend on each other in a circle, so none of them could ever run: a → b → a');
+    });
+  });
+
   describe('validate', () => {
     // No Docker engine needed: validation never asks for one.
     const noDocker = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };

@@ -181,7 +181,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       const named = contents.many ? `${task.label} (task ${task.taskId})` : task.taskId;
       if (!report) {
         // Never run: waiting on a dependency that did not complete, or interrupted first.
-        const line = status.state === 'unscheduled' ? `Task ${named} unscheduled: its dependencies were not ${task.definition.requires === 'all-resolved' ? 'resolved' : 'completed'}` : `Task ${named} ${status.state}`;
+        const line = status.state === 'unscheduled' ? `Task ${named} unscheduled: ${await blockedBy(queue, task, labels)}` : `Task ${named} ${status.state}`;
         err.write(`${errColors.yellow(line)}\n`);
         results.push({ taskId: task.taskId, name: task.label, state: status.state, runs: status.runs, artifacts });
         exit = Math.max(exit, EXIT.exception);
@@ -208,6 +208,17 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     await embedded.stop();
     await area.close();
   }
+}
+
+/** Why a task of the file was never scheduled: its dependencies that did not end as `requires` asks. */
+async function blockedBy(queue: QueueClient, task: LocalTask, labels: ReadonlyMap<string, string>): Promise<string> {
+  const wanted = task.definition.requires === 'all-resolved' ? ['completed', 'failed', 'exception'] : ['completed'];
+  const blocking: string[] = [];
+  for (const dep of task.definition.dependencies) {
+    const { state } = await queue.status(dep);
+    if (!wanted.includes(state)) blocking.push(`${labels.get(dep) ?? dep} ${state}`);
+  }
+  return `it needs its dependencies ${task.definition.requires === 'all-resolved' ? 'resolved' : 'completed'} (${blocking.join(', ')})`;
 }
 
 /** The command line's env and secrets added to the task's payload.env; masking never touches these. */
