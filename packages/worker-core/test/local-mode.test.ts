@@ -58,7 +58,8 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('hello from the task\n');
     expect(r.stdout.trim().split('\n').pop()).toMatch(/Successful task run with exit code: 0 completed in/);
-    expect(r.stdout).not.toMatch(/Live log:|^Task \S+ completed|ELIFECYCLE|\x1b\[/m);
+    expect(r.stdout).not.toMatch(/Live log:|^Task \S+ completed|ELIFECYCLE/m);
+    expect(r.stdout).not.toContain('\x1b[');
     expect(r.stderr).toMatch(/^Live log: http/m);
     expect(r.stderr.trim().split('\n').pop()).toMatch(/^Task \S+ completed$/);
   });
@@ -165,8 +166,8 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
     expect(stamped.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hello from the task$/m);
     for (const line of stamped.stdout.trim().split('\n')) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\S+Z /);
     const forced = await dw(['run', 'tasks/hello.yml'], { env: { FORCE_COLOR: '1' } });
-    expect(forced.stdout).toMatch(/\x1b\[36m\[taskcluster /);
-    expect(forced.stderr).toMatch(/\x1b\[32mTask \S+ completed/);
+    expect(forced.stdout).toContain('\x1b[36m[taskcluster ');
+    expect(forced.stderr).toContain('\x1b[32mTask ');
     const plain = await dw(['run', 'tasks/hello.yml'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     expect(plain.stdout + plain.stderr).not.toContain('\x1b[');
   });

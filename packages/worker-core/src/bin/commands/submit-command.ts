@@ -28,7 +28,7 @@ export async function submitCommand(file: string, options: SubmitCommandOptions)
     ? config.taskcluster && { rootUrl: config.rootUrl, ...config.taskcluster, provisionerId: config.provisionerId, workerType: config.workerType }
     : await readConnection(config.workDir);
   if (!connection) {
-    throw new SetupError(`no running worker found: start one with "pnpm worker start" (it writes ${config.workDir}/embedded-queue.json), or configure rootUrl and credentials`);
+    throw new SetupError(`no running worker found: start one with "docker-worker start" (it writes ${config.workDir}/embedded-queue.json), or configure rootUrl and credentials`);
   }
   const queue = new QueueClient({ rootUrl: connection.rootUrl, credentials: { clientId: connection.clientId, accessToken: connection.accessToken } });
   const local = await readTaskFile(fromCaller(file), connection);
