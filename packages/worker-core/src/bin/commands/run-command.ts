@@ -113,6 +113,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     let echoing: Promise<void> = Promise.resolve();
     const labels = new Map(tasks.map((task) => [task.taskId, task.label]));
     let stopping: Promise<void> | undefined;
+    /** `<taskId>/<runId>` of every run this worker has finished. */
+    const finished = new Set<string>();
     const worker: Worker = new Worker({
       // One task at a time, so each log prints whole; claims and run directories in the run's
       // own area (images.json stays shared: the runtime's).
@@ -135,6 +137,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       },
       onRunFinished: (run, report) => {
         reports.set(run.taskId, report);
+        finished.add(`${run.taskId}/${run.runId}`);
         void (async () => {
           await echoing;
           const statuses = await Promise.all(tasks.map((task) => queue.status(task.taskId)));
@@ -146,7 +149,12 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
           }
           // Nothing more will be claimed: stop (a task waiting on a dependency that will
           // never complete stays unscheduled, as on the real queue).
-          const live = statuses.some((status) => status.state === 'pending' || status.state === 'running');
+          // A run still `running` that this worker finished is one the queue did not record
+          // (the resolution was refused): nothing will come of it.
+          const live = statuses.some((status) => {
+            const latest = status.runs[status.runs.length - 1];
+            return status.state === 'pending' || (status.state === 'running' && !finished.has(`${status.taskId}/${latest?.runId}`));
+          });
           if (!live || interrupted.signal) stopping ??= worker.stop({ finishTasks: false });
         })().catch((error: unknown) => {
           err.write(`worker: could not ask the queue about task ${run.taskId}: ${(error as Error).message}\n`);
