@@ -318,6 +318,41 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
     });
   });
 
+  it('submit --wait streams the log of a task a running docker-worker start runs, as it is written', async () => {
+    const daemonEnv = { ...env, DW_WORK_DIR: join(dir, 'daemon-work'), DW_WORKER_ID: 'local-mode-daemon' };
+    const daemon = spawn(bin, ['start'], { cwd: project, env: daemonEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let daemonOut = '';
+    daemon.stdout.on('data', (c: Buffer) => (daemonOut += c.toString()));
+    daemon.stderr.resume();
+    const daemonExited = new Promise<number | null>((done) => daemon.once('exit', done));
+    try {
+      const until = async (what: string, test: () => boolean) => {
+        const deadline = Date.now() + 60_000;
+        while (!test()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      await until('the daemon', () => daemonOut.includes('Submit tasks with: docker-worker submit'));
+      await writeFile(join(project, 'tasks', 'slow.yml'), `image: ${TEST_IMAGE}\ncommand: [sh, -c, 'echo first; sleep 4; echo second']\nmaxRunTime: 60\n`);
+      const submit = spawn(bin, ['submit', '--wait', 'tasks/slow.yml'], { cwd: project, env: daemonEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      submit.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      submit.stderr.resume();
+      const exited = new Promise<number | null>((done) => submit.once('exit', done));
+      await until('the first line', () => out.includes('first\n'));
+      // Printed while the task still runs.
+      expect(out).not.toContain('second');
+      expect(await exited).toBe(0);
+      expect(out).toContain('second\n');
+      expect(out.split('first\n')).toHaveLength(2);
+      expect(out.trim().split('\n').pop()).toMatch(/^Task \S+ completed$/);
+    } finally {
+      daemon.kill('SIGINT');
+      await daemonExited;
+    }
+  });
+
   describe('validate', () => {
     // No Docker engine needed: validation never asks for one.
     const noDocker = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };

@@ -83,7 +83,7 @@ command('submit')
   .argument('<file>', 'task definition or docker-worker payload')
   .option('--config <file>', 'worker config file (to find workDir or rootUrl)')
   .option('--profile <name>', 'config profile')
-  .option('--wait', 'wait for the task to resolve, print its log, exit like `worker run`')
+  .option('--wait', 'follow the task: its log as it is written (every run), then exit like `worker run`')
   .action(async (file: string, options) => {
     process.exitCode = await submitCommand(file, options);
   });
