@@ -23,6 +23,7 @@ export const ROUTE_TABLE: readonly RouteSpec[] = [
   { service: 'queue', name: 'createTask', method: 'PUT', route: '/task/<taskId>', input: 'create-task-request' },
   { service: 'queue', name: 'cancelTask', method: 'POST', route: '/task/<taskId>/cancel' },
   { service: 'queue', name: 'scheduleTask', method: 'POST', route: '/task/<taskId>/schedule' },
+  { service: 'queue', name: 'rerunTask', method: 'POST', route: '/task/<taskId>/rerun' },
   { service: 'queue', name: 'listDependentTasks', method: 'GET', route: '/task/<taskId>/dependents' },
   { service: 'queue', name: 'claimWork', method: 'POST', route: '/claim-work/<taskQueueId>', input: 'claim-work-request' },
   { service: 'queue', name: 'claimTask', method: 'POST', route: '/task/<taskId>/runs/<runId>/claim', input: 'task-claim-request' },

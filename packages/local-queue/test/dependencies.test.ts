@@ -112,4 +112,16 @@ describe('dependencies', () => {
     expect(await rejection(() => anonymous.listDependentTasks(dep, { continuationToken: 'bogus' }))).toMatchObject({ statusCode: 400 });
     expect(await rejection(() => anonymous.listDependentTasks(tc.slugid()))).toMatchObject({ statusCode: 404 });
   });
+
+  it('rerunTask: a new run of a resolved task with its retries reset; a no-op while pending; schedules an unscheduled task', async () => {
+    const taskId = await createTask(h, { retries: 2 });
+    expect(((await h.queue.rerunTask(taskId)) as { status: { runs: unknown[] } }).status.runs).toHaveLength(1);
+    await resolveNext('completed');
+    const rerun = (await h.queue.rerunTask(taskId)) as { status: { state: string; retriesLeft: number; runs: Array<{ reasonCreated: string }> } };
+    expect([rerun.status.state, rerun.status.retriesLeft, rerun.status.runs.map((r) => r.reasonCreated)]).toEqual(['pending', 2, ['scheduled', 'rerun']]);
+    const dep = await createTask(h);
+    const blocked = await createTask(h, { dependencies: [dep] });
+    expect(((await h.queue.rerunTask(blocked)) as { status: { state: string } }).status.state).toBe('pending');
+    expect(await rejection(() => queueWith(h, {}).rerunTask(taskId))).toMatchObject({ statusCode: 403 });
+  });
 });

@@ -318,22 +318,36 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
     });
   });
 
-  it('submit --wait streams the log of a task a running docker-worker start runs, as it is written', async () => {
-    const daemonEnv = { ...env, DW_WORK_DIR: join(dir, 'daemon-work'), DW_WORKER_ID: 'local-mode-daemon' };
-    const daemon = spawn(bin, ['start'], { cwd: project, env: daemonEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let daemonOut = '';
-    daemon.stdout.on('data', (c: Buffer) => (daemonOut += c.toString()));
-    daemon.stderr.resume();
-    const daemonExited = new Promise<number | null>((done) => daemon.once('exit', done));
-    try {
-      const until = async (what: string, test: () => boolean) => {
-        const deadline = Date.now() + 60_000;
-        while (!test()) {
-          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
+  describe('talking to a running docker-worker start', () => {
+    let daemonEnv: NodeJS.ProcessEnv;
+    let daemon: ReturnType<typeof spawn>;
+    let daemonExited: Promise<number | null>;
+    const until = async (what: string, test: () => boolean | Promise<boolean>) => {
+      const deadline = Date.now() + 60_000;
+      while (!(await test())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const on = (args: string[]) => dw(args, { env: daemonEnv as Record<string, string> });
+    let taskId = '';
+
+    beforeAll(async () => {
+      daemonEnv = { ...env, DW_WORK_DIR: join(dir, 'daemon-work'), DW_WORKER_ID: 'local-mode-daemon' };
+      daemon = spawn(bin, ['start'], { cwd: project, env: daemonEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let daemonOut = '';
+      daemon.stdout!.on('data', (c: Buffer) => (daemonOut += c.toString()));
+      daemon.stderr!.resume();
+      daemonExited = new Promise((done) => daemon.once('exit', done));
       await until('the daemon', () => daemonOut.includes('Submit tasks with: docker-worker submit'));
+    }, 90_000);
+    afterAll(async () => {
+      // SIGTERM: a canceled task the daemon has not heard of yet is aborted, not waited for.
+      daemon.kill('SIGTERM');
+      await daemonExited;
+    });
+
+    it('submit --wait streams the log of the task as it is written', async () => {
       await writeFile(join(project, 'tasks', 'slow.yml'), `image: ${TEST_IMAGE}\ncommand: [sh, -c, 'echo first; sleep 4; echo second']\nmaxRunTime: 60\n`);
       const submit = spawn(bin, ['submit', '--wait', 'tasks/slow.yml'], { cwd: project, env: daemonEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -347,10 +361,46 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
       expect(out).toContain('second\n');
       expect(out.split('first\n')).toHaveLength(2);
       expect(out.trim().split('\n').pop()).toMatch(/^Task \S+ completed$/);
-    } finally {
-      daemon.kill('SIGINT');
-      await daemonExited;
-    }
+      taskId = /^Submitted task (\S+) /m.exec(out)![1]!;
+    });
+
+    it('status, log, artifacts of that task', async () => {
+      const status = await on(['status', taskId]);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toMatch(new RegExp(`^Task ${taskId} completed  \\(retries left: \\d+, deadline \\S+\\)\n  run 0: completed, scheduled on local/local-mode-daemon, started \\S+, resolved \\S+\n$`));
+      const log = await on(['log', taskId]);
+      expect([log.code, log.stdout]).toEqual([0, expect.stringContaining('first\nsecond\n')]);
+      const listed = await on(['artifacts', taskId]);
+      expect(listed.stdout).toMatch(/^public\/logs\/live_backing\.log {2}\S+ {2}text\/plain/m);
+      const saved = await on(['artifacts', taskId, '--download', 'dl']);
+      expect(saved.code).toBe(0);
+      expect(await readFile(join(project, 'dl/public/logs/live_backing.log'), 'utf8')).toContain('second\n');
+      expect(await on(['log', taskId, '--run', '4'])).toMatchObject({ code: 3, stderr: `worker: --run 4: task ${taskId} has runs 0 to 0\n` });
+      expect(await on(['status', 'nXhBN8HuRNKzhnJUPdJsMg'])).toMatchObject({ code: 3, stderr: expect.stringContaining('task nXhBN8HuRNKzhnJUPdJsMg: ') });
+    });
+
+    it('rerun --wait runs it again and follows only the new run', async () => {
+      const r = await on(['rerun', '--wait', taskId]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Task ${taskId}: run 1 (pending|running)\n`));
+      expect(r.stdout.split('first\n')).toHaveLength(2);
+      expect(r.stdout.trim().split('\n').pop()).toBe(`Task ${taskId} completed`);
+      expect((await on(['status', taskId])).stdout).toContain('  run 1: completed, rerun on ');
+    });
+
+    it('cancel stops a running task; log -f ends with it, exit 2', async () => {
+      await writeFile(join(project, 'tasks', 'forever.yml'), `image: ${TEST_IMAGE}\ncommand: [sh, -c, 'echo waiting; sleep 120']\nmaxRunTime: 300\n`);
+      const submitted = await on(['submit', 'tasks/forever.yml']);
+      const id = /^Submitted task (\S+) /m.exec(submitted.stdout)![1]!;
+      const follower = on(['log', '-f', id]);
+      await until('the task to run', async () => (await on(['status', id])).stdout.startsWith(`Task ${id} running`));
+      const canceled = await on(['cancel', id]);
+      expect(canceled).toMatchObject({ code: 0, stdout: `Task ${id} exception (canceled)\n` });
+      const followed = await follower;
+      expect(followed.code).toBe(2);
+      expect(followed.stderr.trim().split('\n').pop()).toBe(`Task ${id} exception (canceled)`);
+      expect((await on(['status', id])).code).toBe(2);
+    });
   });
 
   describe('validate', () => {

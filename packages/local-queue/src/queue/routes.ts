@@ -88,6 +88,17 @@ export function queueHandlers(ctx: ServiceContext): HandlerTable {
       },
     },
 
+    'queue.rerunTask': {
+      authorize: 'handler',
+      handle: (req) => {
+        const record = state.require(req.params.taskId!);
+        const { schedulerId, taskGroupId, projectId } = record.definition;
+        req.authorize({ schedulerId, taskGroupId, projectId });
+        state.rerun(record.taskId);
+        return { status: 200, body: { status: state.status(record) } };
+      },
+    },
+
     'queue.listDependentTasks': {
       handle: (req) => {
         const taskId = req.params.taskId!;

@@ -35,6 +35,9 @@ export interface ClaimedRun {
   takenUntil: Date;
 }
 
+/** The real queue's limit on runs of one task (rerunTask refuses more). */
+const MAX_RUNS = 50;
+
 const RESOLVED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'exception']);
 
 /** Resolutions that the queue answers with a new run when retries are left. */
@@ -152,6 +155,23 @@ export class QueueState {
     this.settle(record, now);
     if (Date.parse(record.definition.deadline) <= now) throw new RequestConflict(`Task ${taskId} has passed its deadline`);
     if (record.runs.length === 0) this.addRun(record, 'scheduled', now);
+    return record;
+  }
+
+  /**
+   * rerunTask: a new run for a resolved task (even a completed one), with its retries reset; an
+   * unscheduled task is scheduled whatever its dependencies. A pending or running task is left
+   * as it is. Refused past the deadline, and after 50 runs (the real queue's limit).
+   */
+  rerun(taskId: string, now: number = Date.now()): TaskRecord {
+    const record = this.require(taskId);
+    this.settle(record, now);
+    if (Date.parse(record.definition.deadline) <= now) throw new RequestConflict(`Task ${taskId} has passed its deadline`);
+    const latest = record.runs[record.runs.length - 1];
+    if (latest && (latest.state === 'pending' || latest.state === 'running')) return record;
+    if (record.runs.length >= MAX_RUNS) throw new RequestConflict(`Task ${taskId} has ${record.runs.length} runs, the most a task may have`);
+    record.retriesLeft = record.definition.retries;
+    this.addRun(record, latest ? 'rerun' : 'scheduled', now);
     return record;
   }
 

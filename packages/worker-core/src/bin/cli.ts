@@ -11,6 +11,7 @@ import { runCommand } from './commands/run-command.js';
 import { startCommand } from './commands/start-command.js';
 import { submitCommand } from './commands/submit-command.js';
 import { validateCommand } from './commands/validate-command.js';
+import { artifactsCommand, cancelCommand, logCommand, rerunCommand, statusCommand } from './commands/task-commands.js';
 import { EXIT } from './exit-codes.js';
 
 function withIdentityFlags(command: Command): Command {
@@ -86,6 +87,38 @@ command('submit')
   .option('--wait', 'follow the task: its log as it is written (every run), then exit like `worker run`')
   .action(async (file: string, options) => {
     process.exitCode = await submitCommand(file, options);
+  });
+
+/** A command about one task on the queue a running `worker start` serves (or the configured rootUrl). */
+const taskCommand = (name: string, description: string): Command =>
+  command(name)
+    .description(description)
+    .argument('<taskId>', 'the task')
+    .option('--config <file>', 'worker config file (to find workDir or rootUrl)')
+    .option('--profile <name>', 'config profile');
+
+taskCommand('status', 'print a task\'s state and runs; exit like `run` once it is resolved').action(async (taskId: string, options) => {
+  process.exitCode = await statusCommand(taskId, options);
+});
+taskCommand('log', 'print the log of a task\'s latest run (or --run N); -f follows it as it is written, every run')
+  .option('-f, --follow', 'follow the log until the task is resolved')
+  .option('--run <n>', 'that run\'s log')
+  .action(async (taskId: string, options) => {
+    process.exitCode = await logCommand(taskId, options);
+  });
+taskCommand('artifacts', 'list the artifacts of a task\'s latest run (or --run N), or download them')
+  .option('--run <n>', 'that run\'s artifacts')
+  .option('--download <dir>', 'save them under this directory')
+  .action(async (taskId: string, options) => {
+    process.exitCode = await artifactsCommand(taskId, options);
+  });
+taskCommand('cancel', 'cancel a task (its run ends exception/canceled)').action(async (taskId: string, options) => {
+  process.exitCode = await cancelCommand(taskId, options);
+});
+taskCommand('rerun', 'run a resolved task again, its retries reset')
+  .option('--wait', 'follow the new run\'s log, exit like `run`')
+  .action(async (taskId: string, options) => {
+    process.exitCode = await rerunCommand(taskId, options);
   });
 
 try {
