@@ -73,11 +73,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const { ordered, problems } = creationOrder(contents.tasks);
   if (problems.length > 0) throw new TaskFileError(problemList(problems.map((p) => `${where}: ${p}`)));
   if (options.list) {
-    if (!contents.many) throw new TaskFileError(`${where} holds one task; --list is for a file of tasks:`);
+    if (!contents.many) throw new TaskFileError(`${where} holds one task; --list is for a file of \`tasks:\``);
     process.stdout.write(listLines(ordered).map((line) => `${line}\n`).join(''));
     return 0;
   }
-  if (options.task !== undefined && !contents.many) throw new TaskFileError(`${where} holds one task; --task is for a file of tasks:`);
+  if (options.task !== undefined && !contents.many) throw new TaskFileError(`${where} holds one task; --task is for a file of \`tasks:\``);
   const tasks = (options.task === undefined ? ordered : withDependencies(ordered, options.task)).map((task) => withInputs(task, inputs));
 
   await prepareWorkDir(config.workDir);
