@@ -15,3 +15,5 @@ echo "[bootstrap] installing dependencies (pnpm install --frozen-lockfile)"
 pnpm install --frozen-lockfile --reporter=silent
 echo "[bootstrap] building"
 pnpm build --output-logs=errors-only
+echo "[bootstrap] installing the docker-worker command"
+bash scripts/install-command.sh

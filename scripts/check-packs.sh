@@ -56,7 +56,7 @@ echo "[check-packs] importing every entry point from plain Node"
 node imports.mjs
 
 echo "[check-packs] running the installed commands"
-for command in worker dw-schema; do
+for command in worker docker-worker dw-schema; do
   if ! help=$("node_modules/.bin/$command" --help) || [[ "$help" != Usage:* ]]; then
     echo "[check-packs] the installed $command command does not run" >&2
     exit 1

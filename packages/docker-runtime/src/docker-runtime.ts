@@ -18,6 +18,7 @@ import {
   type TaskDefinition,
 } from '@docker-worker/worker-contract';
 import Dockerode from 'dockerode';
+import { closeImageNames } from './close-images.js';
 import { DockerContainer } from './docker-container.js';
 import { engineFailure, engineMessage, statusCodeOf } from './engine-errors.js';
 import { parseImageReference, type ImageReference } from './image-reference.js';
@@ -153,7 +154,9 @@ export class DockerRuntime implements Runtime {
     }
 
     ctx.log.info(`Pulling image ${reference.name}${matched ? ` from ${matched.registry} as ${matched.credentials.username}` : ''}`);
-    const summary = await this.#puller.pull(reference, ctx.signal, matched);
+    const summary = await this.#puller.pull(reference, ctx.signal, matched).catch(async (err: unknown) => {
+      throw await this.#withCloseNames(err, reference.name);
+    });
     const pulled = await this.#localImage(reference);
     // The engine said the pull succeeded; an image gone already was removed behind our back.
     if (!pulled) throw new InternalError(`Image "${reference.name}" was pulled but the Docker engine cannot find it`);
@@ -165,6 +168,18 @@ export class DockerRuntime implements Runtime {
       `Pulled image ${reference.name}: ${layers} layers, ${megabytes(summary.bytes)} MB in ${(summary.durationMs / 1000).toFixed(1)} s`,
     );
     return { id: pulled.Id, name: reference.name, source: 'pulled', bytes: summary.bytes };
+  }
+
+  /** An image that could not be pulled, with the local images whose names are close to it (a typo, another tag). */
+  async #withCloseNames(err: unknown, name: string): Promise<unknown> {
+    if (!(err instanceof ImageError)) return err;
+    const tags = await this.#docker.listImages().then(
+      (images) => images.flatMap((image) => image.RepoTags ?? []),
+      () => [],
+    );
+    const close = closeImageNames(name, tags);
+    if (close.length === 0) return err;
+    return new ImageError(`${err.message}. Local images with a close name: ${close.join(', ')}`, { cause: err });
   }
 
   async createContainer(spec: ContainerSpec): Promise<Container> {

@@ -306,6 +306,14 @@ describe('DockerRuntime on a real engine', () => {
     }
   }, TIMEOUT);
 
+  it('an image that cannot be pulled names the local images with a close name', async () => {
+    // The test image is local; a typo of it, from the local registry, is not there.
+    const name = `${registry.host}/${TEST_IMAGE.replace('busybox', 'busybx')}`;
+    const error = await runtime.ensureImage(name, imageContext()).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ImageError);
+    expect((error as Error).message).toMatch(new RegExp(`could not be pulled: .*\\. Local images with a close name: .*${TEST_IMAGE.replace(/[./]/g, '\\$&')}`));
+  }, TIMEOUT);
+
   it('an unreachable registry is retried, then resource-unavailable', async () => {
     const spy = jest.spyOn(docker, 'createImage');
     try {

@@ -43,3 +43,4 @@ export {
   ERROR_STATUS,
 } from './errors.js';
 export { PurgeCacheStore, type PurgeRequest } from './purge-cache/store.js';
+export { createTaskRequest } from './schemas/queue.js';

@@ -22,6 +22,25 @@ describe('FileTaskLog', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('masks secrets in output written in pieces, in notices, for followers and in the file; bytesWritten counts what was written', async () => {
+    const log = new FileTaskLog(join(dir, 'log'), { clock: fixedClock, mask: ['s3cr3t-value'] });
+    const follower = collect(log.createReader({ follow: true }));
+    for (const piece of ['token: s3c', 'r3t-', 'value\n', 'tail s3cr3t-val']) {
+      await new Promise<void>((resolve, reject) => log.output.write(Buffer.from(piece), (err) => (err ? reject(err) : resolve())));
+    }
+    log.error('the server said s3cr3t-value is wrong');
+    log.output.write('ue again s3cr3t-value');
+    await log.close();
+    const expected =
+      'token: [masked]\n' +
+      'tail s3cr3t-val\n[taskcluster:error] the server said [masked] is wrong\n' +
+      'ue again [masked]';
+    expect(await readFile(log.path, 'utf8')).toBe(expected);
+    expect(await follower).toBe(expected);
+    expect(await collect(log.createReader())).toBe(expected);
+    expect(log.bytesWritten).toBe(Buffer.byteLength(expected));
+  });
+
   it('formats notices, errors and warnings on fresh lines, keeping output order', async () => {
     const log = new FileTaskLog(join(dir, 'log'), { clock: fixedClock });
     log.info('Task ID: abc');

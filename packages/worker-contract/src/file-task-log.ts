@@ -3,6 +3,7 @@ import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import type { TaskLog } from './log.js';
+import { SecretMasker } from './secret-masker.js';
 
 const READ_CHUNK = 64 * 1024;
 
@@ -37,12 +38,22 @@ export class FileTaskLog implements TaskLog {
   #events = new EventEmitter();
   #clock: () => Date;
   #failure: Error | undefined;
+  /**
+   * Every byte goes through it on its way into the file, so no reader (the live log, the
+   * backing log, a terminal, the chain of trust's hashes) ever sees a secret.
+   */
+  #masker: SecretMasker;
   /** Writers waiting for the file to drain; told about a failure too, so none waits forever. */
   #waiting: Array<(err?: Error | null) => void> = [];
 
-  constructor(path: string, options: { clock?: () => Date } = {}) {
+  /**
+   * `mask`: values to write as `[masked]` wherever they appear, across writes (see
+   * SecretMasker); what the task is given is untouched, only its log is masked.
+   */
+  constructor(path: string, options: { clock?: () => Date; mask?: Iterable<string> } = {}) {
     this.path = path;
     this.#clock = options.clock ?? (() => new Date());
+    this.#masker = new SecretMasker(options.mask ?? []);
     // Opened synchronously so a reader created right away finds the file.
     this.#file = createWriteStream(path, { fd: openSync(path, 'w') });
     this.#file.on('error', (err) => this.#fail(err));
@@ -53,7 +64,7 @@ export class FileTaskLog implements TaskLog {
       write: (chunk: Buffer, _encoding, callback) => {
         if (this.#failure) return callback(this.#failure);
         if (this.#closed) return callback(new Error(`task log ${path} is closed`));
-        this.#append(chunk, callback);
+        this.#append(this.#masker.push(chunk), callback);
       },
       // Ending the output (the container stream ended) must not end the log: the footer follows.
       final: (callback) => callback(),
@@ -102,6 +113,7 @@ export class FileTaskLog implements TaskLog {
       this.#closed = true;
       try {
         if (this.#failure) throw this.#failure;
+        this.#append(this.#masker.flush(), () => {});
         await new Promise<void>((resolve, reject) => {
           // A stream that fails while ending reports it as 'error' only, not to end()'s callback.
           const failed = () => reject(this.#failure ?? new Error(`task log ${this.path} could not be closed`));
@@ -123,9 +135,12 @@ export class FileTaskLog implements TaskLog {
   /** Notices always start on a fresh line, so log parsers find the marker at column 0. */
   #notice(text: string, format: (line: string) => string): void {
     if (this.#closed || this.#failure) return;
+    // Output held back as a possible secret's start is not continued by a notice.
+    this.#append(this.#masker.flush(), () => {});
     const lines = text.split('\n').map(format).join('\n');
     const prefix = this.#atLineStart ? '' : '\n';
-    this.#append(Buffer.from(`${prefix}${lines}\n`), () => {});
+    const masked = this.#masker.push(Buffer.from(`${prefix}${lines}\n`));
+    this.#append(Buffer.concat([masked, this.#masker.flush()]), () => {});
   }
 
   #append(chunk: Buffer, callback: (err?: Error | null) => void): void {

@@ -13,3 +13,4 @@ export type * from './caches.js';
 export { Semaphore } from './semaphore.js';
 export type * from './metrics.js';
 export { NO_METRICS } from './metrics.js';
+export { SecretMasker, maskSecrets, MASK } from './secret-masker.js';

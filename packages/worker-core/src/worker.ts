@@ -9,7 +9,7 @@ import { featureSettings } from './config/feature-config.js';
 import type { WorkerLog } from './log/worker-log.js';
 import type { QueueClient } from './queue/queue-client.js';
 import type { TaskClaim } from './queue/types.js';
-import { TaskRun, type RunReport } from './run/task-run.js';
+import { TaskRun, type LocalRunExtras, type RunReport } from './run/task-run.js';
 import { ClaimStore } from './state/claim-store.js';
 import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 import { DiskGate } from './capacity/disk-gate.js';
@@ -47,6 +47,8 @@ export interface WorkerOptions {
    * one, the host is sampled every `metricsCollection.hostMetricsInterval`. None: nothing kept.
    */
   metrics?: Metrics;
+  /** `worker run`'s secrets to mask and directories to mount, for every run. */
+  localRun?: LocalRunExtras;
 }
 
 /** A claimWork reply that comes back faster than this was not a long poll: pause before the next. */
@@ -485,6 +487,7 @@ export class Worker {
       metrics: this.#metrics,
       lifecycle: this.#lifecycle,
       onLeftover: (container) => this.#leftovers.add(container),
+      localRun: this.#options.localRun,
     });
     this.#runs.add(run);
     this.#recordCapacity(this.#capacity);

@@ -71,7 +71,7 @@ describe('worker run of the payloads Firefox CI writes today (the real bin, embe
   it('a decision task asking for interactive without its scope: malformed-payload naming only that scope', async () => {
     const r = await run('decision', decisionPayload, decisionScopes);
     expect(r.code).toBe(2);
-    expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
     const problems = r.stdout.split('\n').filter((line) => /^\s*- payload\./.test(line) || /^\[taskcluster:error\] .*payload\./.test(line));
     expect(problems.join('\n')).toMatch(/payload\.features\.interactive .*docker-worker:feature:interactive/);
     expect(problems.filter((line) => !/features\.interactive /.test(line))).toEqual([]);

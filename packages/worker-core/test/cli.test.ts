@@ -41,7 +41,7 @@ describe('worker run (the real bin, embedded queue, real Docker)', () => {
     expect(r.stdout).toMatch(/\] Task ID: \S+\n/);
     expect(r.stdout).toContain('Hello, world, from task ');
     expect(r.stdout).toMatch(/Successful task run with exit code: 0/);
-    expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ completed$/);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^Task \S+ completed$/);
   });
 
   it('exit 1 for a failed task', async () => {
@@ -49,7 +49,7 @@ describe('worker run (the real bin, embedded queue, real Docker)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('about to fail');
     expect(r.stdout).toContain('Unsuccessful task run with exit code: 3');
-    expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ failed$/);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^Task \S+ failed$/);
   });
 
   it('exit 2 for an exception, with the reason: a schema error and an unknown feature both reported', async () => {
@@ -59,7 +59,7 @@ describe('worker run (the real bin, embedded queue, real Docker)', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('payload.maxRunTime');
     expect(r.stdout).toContain('payload.features.bogusFeature is not a feature this worker offers');
-    expect(r.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^Task \S+ exception \(malformed-payload\)$/);
   });
 
   it('env variables example shows payload.env and the worker variables', async () => {
@@ -127,7 +127,7 @@ describe('worker run (the real bin, embedded queue, real Docker)', () => {
     for (const args of [['--help'], ['run', '--help'], ['start', '--help'], ['submit', '--help']]) {
       const r = await worker(args, env);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain('Usage: worker');
+      expect(r.stdout).toContain('Usage: docker-worker');
     }
   });
 });

@@ -108,6 +108,6 @@ describe('worker start on the embedded queue, worker submit against it', () => {
       });
     });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('pnpm worker start');
+    expect(result.stderr).toContain('docker-worker start');
   });
 });

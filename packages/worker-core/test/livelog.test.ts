@@ -379,6 +379,8 @@ describe('worker run and the live log', () => {
     expect(got.complete).toBe(true);
     expect(got.text).toContain('second');
     expect(stdout.startsWith(got.text)).toBe(true);
-    expect(stdout.slice(got.text.length)).toMatch(/^Task \S+ completed\n$/);
+    // stdout is the task log and nothing else; the result line goes to stderr.
+    expect(stdout).toBe(got.text);
+    expect(stderr).toMatch(/\nTask \S+ completed\n$/);
   });
 });

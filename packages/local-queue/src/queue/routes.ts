@@ -1,6 +1,7 @@
 // Queue task routes: definition, status, claiming, reclaiming, resolution and cancelling.
 
 import type { ServiceContext } from '../context.js';
+import { InputError } from '../errors.js';
 import type { HandlerTable, RequestContext } from '../router.js';
 import type { ClaimedRun } from './state.js';
 import { taskCredentials } from './task-credentials.js';
@@ -73,6 +74,47 @@ export function queueHandlers(ctx: ServiceContext): HandlerTable {
         req.authorize({ schedulerId, taskGroupId, projectId });
         state.cancel(record.taskId);
         return { status: 200, body: { status: state.status(record) } };
+      },
+    },
+
+    'queue.scheduleTask': {
+      authorize: 'handler',
+      handle: (req) => {
+        const record = state.require(req.params.taskId!);
+        const { schedulerId, taskGroupId, projectId } = record.definition;
+        req.authorize({ schedulerId, taskGroupId, projectId });
+        state.schedule(record.taskId);
+        return { status: 200, body: { status: state.status(record) } };
+      },
+    },
+
+    'queue.rerunTask': {
+      authorize: 'handler',
+      handle: (req) => {
+        const record = state.require(req.params.taskId!);
+        const { schedulerId, taskGroupId, projectId } = record.definition;
+        req.authorize({ schedulerId, taskGroupId, projectId });
+        state.rerun(record.taskId);
+        return { status: 200, body: { status: state.status(record) } };
+      },
+    },
+
+    'queue.listDependentTasks': {
+      handle: (req) => {
+        const taskId = req.params.taskId!;
+        state.require(taskId);
+        // The continuation token is the offset of the next dependent, as an opaque string.
+        const limit = Math.max(1, Math.min(1000, Number(req.query.get('limit') ?? 1000) || 1000));
+        const token = req.query.get('continuationToken');
+        const offset = token === null ? 0 : Number.parseInt(token, 10);
+        if (!Number.isInteger(offset) || offset < 0) throw new InputError(`continuationToken ${JSON.stringify(token)} is not one this queue gave`);
+        const all = state.dependentsOf(taskId);
+        const page = all.slice(offset, offset + limit);
+        const next = offset + page.length < all.length ? { continuationToken: String(offset + page.length) } : {};
+        return {
+          status: 200,
+          body: { taskId, tasks: page.map((record) => ({ status: state.status(record), task: record.definition })), ...next },
+        };
       },
     },
 

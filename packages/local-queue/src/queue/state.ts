@@ -35,6 +35,9 @@ export interface ClaimedRun {
   takenUntil: Date;
 }
 
+/** The real queue's limit on runs of one task (rerunTask refuses more). */
+const MAX_RUNS = 50;
+
 const RESOLVED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'exception']);
 
 /** Resolutions that the queue answers with a new run when retries are left. */
@@ -117,10 +120,15 @@ export class QueueState {
     return { record, created: true };
   }
 
+  /**
+   * Whether every dependency has resolved as `requires` asks: `all-completed`, each one's
+   * latest run completed; `all-resolved`, each one resolved in any way (and not retrying).
+   * A task listed among its own dependencies never satisfies them: it waits for scheduleTask,
+   * as on the real queue.
+   */
   private dependenciesSatisfied(record: TaskRecord): boolean {
     const allowed = record.definition.requires === 'all-resolved' ? RESOLVED_STATES : new Set(['completed']);
     return record.definition.dependencies
-      .filter((dep) => dep !== record.taskId)
       .every((dep) => {
         const depRecord = this.tasks.get(dep);
         const latest = depRecord?.runs[depRecord.runs.length - 1];
@@ -136,6 +144,40 @@ export class QueueState {
       if (Date.parse(dependent.definition.deadline) <= now) continue;
       if (this.dependenciesSatisfied(dependent)) this.addRun(dependent, 'scheduled', now);
     }
+  }
+
+  /**
+   * scheduleTask: the first run of a task that is waiting for its dependencies (or for
+   * itself), now. Idempotent: a task that has runs is left as it is.
+   */
+  schedule(taskId: string, now: number = Date.now()): TaskRecord {
+    const record = this.require(taskId);
+    this.settle(record, now);
+    if (Date.parse(record.definition.deadline) <= now) throw new RequestConflict(`Task ${taskId} has passed its deadline`);
+    if (record.runs.length === 0) this.addRun(record, 'scheduled', now);
+    return record;
+  }
+
+  /**
+   * rerunTask: a new run for a resolved task (even a completed one), with its retries reset; an
+   * unscheduled task is scheduled whatever its dependencies. A pending or running task is left
+   * as it is. Refused past the deadline, and after 50 runs (the real queue's limit).
+   */
+  rerun(taskId: string, now: number = Date.now()): TaskRecord {
+    const record = this.require(taskId);
+    this.settle(record, now);
+    if (Date.parse(record.definition.deadline) <= now) throw new RequestConflict(`Task ${taskId} has passed its deadline`);
+    const latest = record.runs[record.runs.length - 1];
+    if (latest && (latest.state === 'pending' || latest.state === 'running')) return record;
+    if (record.runs.length >= MAX_RUNS) throw new RequestConflict(`Task ${taskId} has ${record.runs.length} runs, the most a task may have`);
+    record.retriesLeft = record.definition.retries;
+    this.addRun(record, latest ? 'rerun' : 'scheduled', now);
+    return record;
+  }
+
+  /** The tasks listing `taskId` among their dependencies, in the order they were created. */
+  dependentsOf(taskId: string): TaskRecord[] {
+    return [...(this.dependents.get(taskId) ?? [])].flatMap((id) => this.tasks.get(id) ?? []);
   }
 
   // ---------------------------------------------------------------- runs

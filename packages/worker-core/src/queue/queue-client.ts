@@ -83,6 +83,12 @@ export class QueueClient {
     return reply.status;
   }
 
+  /** A new run of a resolved task, its retries reset (needs `queue:rerun-task:...`). */
+  async rerunTask(taskId: string): Promise<TaskStatus> {
+    const reply = (await this.#queue.rerunTask(taskId)) as { status: TaskStatus };
+    return reply.status;
+  }
+
   async task(taskId: string): Promise<TaskDefinition> {
     return (await this.#queue.task(taskId)) as TaskDefinition;
   }

@@ -12,8 +12,16 @@ export function writeHeader(log: TaskLog, taskId: string, worker: WorkerIdentity
   log.info(`Hostname: ${hostname()}`);
 }
 
-/** `exitCode` is -1 when the container never ran to an exit of its own (infrastructure abort). */
-export function writeFooter(log: TaskLog, success: boolean, exitCode: number, durationMs: number): void {
+/**
+ * `exitCode` is -1 when the worker stopped the container (infrastructure abort), and
+ * undefined when no container was started (a payload refused, an image not found): that run
+ * has no exit code, so the footer does not claim one.
+ */
+export function writeFooter(log: TaskLog, success: boolean, exitCode: number | undefined, durationMs: number): void {
   const seconds = (durationMs / 1000).toFixed(3);
+  if (exitCode === undefined) {
+    log.info(`Unsuccessful task run: the task was not started, ended in ${seconds} seconds`);
+    return;
+  }
   log.info(`${success ? 'Successful' : 'Unsuccessful'} task run with exit code: ${exitCode} completed in ${seconds} seconds`);
 }

@@ -11,6 +11,7 @@ import {
   TaskCanceledError,
   WorkerShutdownError,
   outcomeOf,
+  type Bind,
   type CacheManager,
   type Container,
   type ContainerAdditions,
@@ -67,6 +68,16 @@ export interface TaskRunOptions {
   metrics?: Metrics;
   /** The `WORKER_METRICS` taskStart and taskFinish records. */
   lifecycle?: LifecycleEvents;
+  /** What `worker run` adds from its command line; never from a payload. */
+  localRun?: LocalRunExtras;
+}
+
+/** `worker run`'s own additions to a run: they come from the person at the terminal, not the task. */
+export interface LocalRunExtras {
+  /** Values written as `[masked]` wherever they appear in the task log (the task still gets them). */
+  secrets?: readonly string[];
+  /** Host directories bound into the container (`--mount`). */
+  mounts?: readonly Bind[];
 }
 
 /** Shared memory for the container, as the original gave (about 1.8 GB). */
@@ -75,7 +86,8 @@ const SHM_SIZE = 1_800_000_000;
 /** What the container did, when it got that far. */
 interface Execution {
   outcome: RunOutcome;
-  exitCode: number;
+  /** -1 for a container stopped by the worker (a cancel, maxRunTime); undefined when none started. */
+  exitCode: number | undefined;
 }
 
 /** How a run ended, and whether the queue recorded it. */
@@ -142,6 +154,8 @@ export class TaskRun {
   #metrics: Metrics;
   /** When the claim reached this run: claim-to-start latency counts from here. */
   #claimedAt = Date.now();
+  /** Whether the container was started: a run that ends before has no exit code to report. */
+  #containerStarted = false;
 
   constructor(options: TaskRunOptions) {
     this.#options = options;
@@ -189,7 +203,7 @@ export class TaskRun {
   async run(): Promise<RunReport> {
     const started = Date.now();
     let taskFeatures: TaskFeature[] = [];
-    let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: -1 };
+    let execution: Execution = { outcome: { state: 'exception', reason: 'internal-error' }, exitCode: undefined };
     // Counted before anything can fail, so every resolved run was a started one.
     this.#metrics.increment('dw_tasks_started_total');
     try {
@@ -220,7 +234,7 @@ export class TaskRun {
         throw err;
       }
     } catch (err) {
-      execution = { outcome: this.#stop?.outcome ?? outcomeOf(err), exitCode: -1 };
+      execution = { outcome: this.#stop?.outcome ?? outcomeOf(err), exitCode: this.#containerStarted ? -1 : undefined };
       this.#engineLost = err instanceof EngineUnavailableError;
       this.#reportError(err);
     }
@@ -248,7 +262,7 @@ export class TaskRun {
     const dir = join(config.workDir, 'runs', `${this.taskId}-${this.runId}`);
     this.#dir = dir;
     await mkdir(dir, { recursive: true });
-    this.#taskLog = new FileTaskLog(join(dir, 'task.log'));
+    this.#taskLog = new FileTaskLog(join(dir, 'task.log'), { mask: this.#options.localRun?.secrets ?? [] });
     this.#options.onLogOpened?.(this.#taskLog);
     return this.#taskLog;
   }
@@ -483,7 +497,7 @@ export class TaskRun {
       command: payload.command,
       env: containerEnv({ featureEnv: Object.assign({}, ...additions.map((a) => a.env ?? {})), payload, taskId: this.taskId, runId: this.runId, worker }),
       labels: this.#labels(),
-      binds: [...cacheMounts, ...additions.flatMap((a) => a.binds ?? [])],
+      binds: [...cacheMounts, ...additions.flatMap((a) => a.binds ?? []), ...(this.#options.localRun?.mounts ?? [])],
       devices: additions.flatMap((a) => a.devices ?? []),
       capAdd: additions.flatMap((a) => a.capAdd ?? []),
       extraHosts: ['localhost.localdomain:127.0.0.1', ...additions.flatMap((a) => a.extraHosts ?? [])],
@@ -513,6 +527,7 @@ export class TaskRun {
     });
     try {
       await container.start();
+      this.#containerStarted = true;
     } catch (err) {
       container.output.destroy();
       await copying;

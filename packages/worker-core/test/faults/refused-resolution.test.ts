@@ -51,13 +51,13 @@ describe('worker run and a refused resolution', () => {
   it('exits 3, saying the queue did not record the result', async () => {
     const file = join(dir, 'task.json');
     await writeFile(file, JSON.stringify({ scopes: [LONG_SCOPE], payload: { image: TEST_IMAGE, command: ['true'], maxRunTime: 60 } }));
-    const result = await new Promise<{ code: number | null; stdout: string }>((done) => {
-      execFile(process.execPath, [WORKER_BIN, 'run', file], { env: { ...process.env, DW_WORK_DIR: join(dir, 'work') } }, (err, stdout) =>
-        done({ code: err ? (err.code as number) : 0, stdout }),
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      execFile(process.execPath, [WORKER_BIN, 'run', file], { env: { ...process.env, DW_WORK_DIR: join(dir, 'work') } }, (err, stdout, stderr) =>
+        done({ code: err ? (err.code as number) : 0, stdout, stderr }),
       );
     });
     expect(result.code).toBe(3);
-    expect(result.stdout.trim().split('\n').pop()).toMatch(/^Task \S+ .*, but the queue did not record it: the queue refused to record .*HTTP 401/);
+    expect(result.stderr.trim().split('\n').pop()).toMatch(/^Task \S+ .*, but the queue did not record it: the queue refused to record .*HTTP 401/);
   });
 });
 
@@ -75,8 +75,9 @@ describe('worker run and a signal', () => {
     await writeFile(file, `image: ${TEST_IMAGE}\ncommand: [sh, -c, 'echo sleeping; sleep 120']\nmaxRunTime: 300\n`);
     const child = spawn(process.execPath, [WORKER_BIN, 'run', file], { env: { ...process.env, DW_WORK_DIR: join(dir, signal) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.resume();
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     const deadline = Date.now() + 60_000;
     while (!stdout.includes('sleeping')) {
@@ -87,7 +88,7 @@ describe('worker run and a signal', () => {
     child.kill(signal);
     expect(await exited).toBe(2);
     expect(stdout).toContain('worker-shutdown');
-    expect(stdout.trim().split('\n').pop()).toBe(`Task ${taskId} exception (worker-shutdown)`);
+    expect(stderr.trim().split('\n').pop()).toBe(`Task ${taskId} exception (worker-shutdown)`);
     const left = await new Promise<string>((done) =>
       execFile('docker', ['ps', '-aq', '--filter', `label=${LABELS.taskId}=${taskId}`], (_err, out) => done(out.trim())),
     );

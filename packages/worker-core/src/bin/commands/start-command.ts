@@ -153,7 +153,7 @@ async function connect(config: WorkerConfig, say: (text: string) => void): Promi
       `  clientId:    ${embedded.credentials.clientId}\n` +
       `  accessToken: ${embedded.credentials.accessToken}\n` +
       `  task queue:  ${config.provisionerId}/${config.workerType}\n` +
-      `Submit tasks with: pnpm worker submit FILE   (connection details in ${path})\n`,
+      `Submit tasks with: docker-worker submit FILE   (connection details in ${path})\n`,
   );
   return { queue: new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.workerCredentials }), embedded };
 }
