@@ -116,9 +116,9 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `predicate` until it holds or `timeoutMs` passes. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > until) throw new Error('condition not reached in time');
     await sleep(20);
   }
