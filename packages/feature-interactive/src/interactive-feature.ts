@@ -62,8 +62,8 @@ class InteractiveTask implements TaskFeature {
   #keepAlive: KeepAlive | undefined;
   /** Shell and display sessions alike: each holds the container while open. */
   #sessions = new Set<ShellSession | DisplaySession>();
-  /** Sockets whose process is being started: #end tells them too. */
-  #starting = new Set<WebSocket>();
+  /** Sockets whose process is being started, with how each is told no (shell or VNC): #end tells them too. */
+  #starting = new Map<WebSocket, (message: string) => void>();
   #timer: NodeJS.Timeout | undefined;
   /** The container was told to end with its command; a session opening then holds it again. */
   #released = false;
@@ -185,7 +185,7 @@ class InteractiveTask implements TaskFeature {
     if (problem !== undefined) return refuse(problem);
     keepAlive.opened();
     this.#schedule();
-    this.#starting.add(ws);
+    this.#starting.set(ws, refuse);
     try {
       if (this.#released) await this.#tellInit('--hold');
       this.#released = false;
@@ -256,7 +256,7 @@ class InteractiveTask implements TaskFeature {
     this.#registration?.unregister();
     for (const session of this.#sessions) session.close(message);
     this.#sessions.clear();
-    for (const ws of this.#starting) if (ws.readyState === ws.OPEN) refuseSession(ws, message);
+    for (const [ws, refuse] of this.#starting) if (ws.readyState === ws.OPEN) refuse(message);
     this.#starting.clear();
     if (!this.#released && this.#container) {
       this.#released = true;
