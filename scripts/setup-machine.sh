@@ -168,17 +168,18 @@ if [ "$(docker image inspect -f '{{index .Config.Labels "org.docker-worker.test-
 else
   say "building image dw-test/x11:latest (debootstrap bookworm + xvfb x11vnc; log: $LOG_DIR/x11-image.log)"
   root=$(mktemp -d)
-  trap 'rm -rf "$root"' EXIT
+  # --one-file-system: never into anything still mounted in the chroot (its /proc, /dev).
+  trap 'rm -rf --one-file-system "$root"' EXIT
   {
     debootstrap --variant=minbase bookworm "$root" "$X11_MIRROR" &&
       chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends xvfb x11vnc &&
       chroot "$root" apt-get clean
   } >"$LOG_DIR/x11-image.log" 2>&1 || die "building dw-test/x11 failed; see $LOG_DIR/x11-image.log"
-  rm -rf "$root"/var/lib/apt/lists/* "$root"/proc/* "$root"/sys/* "$root"/dev/* 2>/dev/null || true
+  rm -rf "${root:?}"/var/lib/apt/lists/*
   tar -C "$root" -c . | docker import \
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c 'CMD ["/bin/sh"]' -c "LABEL org.docker-worker.test-image=x11-$X11_RECIPE" - dw-test/x11:latest >/dev/null
-  rm -rf "$root"
+  rm -rf --one-file-system "$root"
   trap - EXIT
 fi
 
