@@ -89,6 +89,26 @@ describe('a display session over a real websocket', () => {
     expect(fake.destroyed()).toBe(true);
   });
 
+  it('stops reading x11vnc while the client does not take what was sent, and goes on when it does', async () => {
+    const fake = fakeExec(0);
+    const { client, received, closed } = await pair(fake.exec);
+    client.pause();
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    let written = 0;
+    // Loopback socket buffers hold some megabytes: write until the session holds x11vnc back.
+    while (!fake.output.isPaused() && written < 256 * chunk.length) {
+      fake.output.write({ stream: 'stdout', data: chunk });
+      written += chunk.length;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(fake.output.isPaused()).toBe(true);
+    client.resume();
+    await until('every byte to arrive', () => received.reduce((n, b) => n + b.length, 0) === written);
+    await until('x11vnc to be read again', () => !fake.output.isPaused());
+    fake.output.end();
+    expect((await closed).code).toBe(1000);
+  });
+
   it('when x11vnc ends before speaking, the client gets an RFB refusal with the reason from its stderr', async () => {
     const fake = fakeExec(127);
     const { client, received, closed } = await pair(fake.exec);
