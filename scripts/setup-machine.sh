@@ -62,6 +62,8 @@ command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v ruby >/dev/null || need+=(ruby)
 command -v openssl >/dev/null || need+=(openssl)
 command -v systemctl >/dev/null || need+=(systemd)
+# feature-interactive's display tests: an image with Xvfb and x11vnc, from a Debian root file system.
+command -v debootstrap >/dev/null || need+=(debootstrap)
 # feature-interactive's build compiles dw-init, the static init of interactive containers.
 { command -v cc >/dev/null && compgen -G '/usr/lib/*/libc.a' >/dev/null; } || need+=(gcc libc6-dev)
 # worker-core's metrics tests: each starts its own InfluxDB and Prometheus on loopback (no service).
@@ -160,4 +162,28 @@ else
   trap - EXIT
 fi
 
-say "ready: docker, rabbitmq (amqp://guest:guest@127.0.0.1:5672), registry 127.0.0.1:$REGISTRY_PORT ($REGISTRY_USER), image dw-test/busybox:latest"
+# The interactive display tests need an X server and x11vnc in the task image: a minimal Debian
+# (bookworm) root file system with xvfb and x11vnc, built once (about a minute) and kept.
+X11_RECIPE=1
+X11_MIRROR="${DW_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+if [ "$(docker image inspect -f '{{index .Config.Labels "org.docker-worker.test-image"}}' dw-test/x11:latest 2>/dev/null)" = "x11-$X11_RECIPE" ]; then
+  say "image dw-test/x11:latest already present"
+else
+  say "building image dw-test/x11:latest (debootstrap bookworm + xvfb x11vnc; log: $LOG_DIR/x11-image.log)"
+  root=$(mktemp -d)
+  # --one-file-system: never into anything still mounted in the chroot (its /proc, /dev).
+  trap 'rm -rf --one-file-system "$root"' EXIT
+  {
+    debootstrap --variant=minbase bookworm "$root" "$X11_MIRROR" &&
+      chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends xvfb x11vnc &&
+      chroot "$root" apt-get clean
+  } >"$LOG_DIR/x11-image.log" 2>&1 || die "building dw-test/x11 failed; see $LOG_DIR/x11-image.log"
+  rm -rf "${root:?}"/var/lib/apt/lists/*
+  tar -C "$root" -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'CMD ["/bin/sh"]' -c "LABEL org.docker-worker.test-image=x11-$X11_RECIPE" - dw-test/x11:latest >/dev/null
+  rm -rf --one-file-system "$root"
+  trap - EXIT
+fi
+
+say "ready: docker, rabbitmq (amqp://guest:guest@127.0.0.1:5672), registry 127.0.0.1:$REGISTRY_PORT ($REGISTRY_USER), images dw-test/busybox:latest, dw-test/x11:latest"

@@ -12,6 +12,8 @@
  *     minTime: 180                   # s the container stays after it started
  *     expirationAfterSession: 900    # s it stays after the last session closed
  *     artifactName: private/docker-worker
+ *     shellPage: https://tc.example.com/shell/      # default: <rootUrl>/shell/
+ *     displayPage: https://tc.example.com/display/  # default: <rootUrl>/display/
  * ```
  */
 import type { FeatureConfigSchema } from '@docker-worker/worker-contract';
@@ -74,13 +76,19 @@ export const interactiveConfigSchema = {
       ...nonEmpty,
       default: DEFAULT_ARTIFACT_PREFIX,
       title: 'Artifact prefix',
-      description: 'Where `shell.html` goes; keep it private (the socket URL in it is all a client needs).',
+      description: 'Where `shell.html` and `display.html` go; keep it private (the socket URLs in them are all a client needs).',
     },
     shellPage: {
       type: 'string',
       format: 'uri',
       title: 'Shell page',
       description: "The UI page `shell.html` points at, with socketUrl, taskId and runId as its query; `<rootUrl>/shell/` by default.",
+    },
+    displayPage: {
+      type: 'string',
+      format: 'uri',
+      title: 'Display page',
+      description: "The UI page `display.html` points at, with socketUrl, displaysUrl, v, taskId and runId as its query; `<rootUrl>/display/` by default.",
     },
   },
 } satisfies FeatureConfigSchema;
@@ -95,6 +103,7 @@ export interface InteractiveSettings {
   expirationAfterSession?: number;
   artifactName?: string;
   shellPage?: string;
+  displayPage?: string;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -113,6 +122,20 @@ export function interactiveServerConfig(section: InteractiveSettings, defaults: 
 export function shellPageUrl(page: string, query: { socketUrl: string; taskId: string; runId: number }): string {
   const url = new URL(page);
   url.searchParams.set('socketUrl', query.socketUrl);
+  url.searchParams.set('taskId', query.taskId);
+  url.searchParams.set('runId', String(query.runId));
+  return url.toString();
+}
+
+/**
+ * The URL of the UI's display page: it fetches `displaysUrl` (a JSON list of `{ display }`) and
+ * connects noVNC to `<socketUrl>?display=<display>`, so socketUrl carries no query of its own.
+ */
+export function displayPageUrl(page: string, query: { socketUrl: string; displaysUrl: string; taskId: string; runId: number }): string {
+  const url = new URL(page);
+  url.searchParams.set('v', '1');
+  url.searchParams.set('socketUrl', query.socketUrl);
+  url.searchParams.set('displaysUrl', query.displaysUrl);
   url.searchParams.set('taskId', query.taskId);
   url.searchParams.set('runId', String(query.runId));
   return url.toString();

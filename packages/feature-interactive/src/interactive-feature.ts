@@ -18,9 +18,12 @@ import {
   InteractiveConfigError,
   interactiveConfigSchema,
   interactiveServerConfig,
+  displayPageUrl,
   shellPageUrl,
   type InteractiveSettings,
 } from './interactive-config.js';
+import { explainDisplayFailure, parseDisplayListing, parseDisplayRequest, x11vncCommand, type ListedDisplay } from './display.js';
+import { DisplaySession, refuseDisplay } from './display-session.js';
 import type { InteractiveServer, ShellRegistration } from './interactive-server.js';
 import { KeepAlive, deadlineFor } from './keep-alive.js';
 import { MESSAGE, frame, parseSessionRequest } from './protocol.js';
@@ -52,14 +55,15 @@ class InteractiveTask implements TaskFeature {
   #ctx: TaskContext;
   #server: InteractiveServer;
   #initPath: string;
-  #settings: Required<Omit<InteractiveSettings, 'host' | 'port' | 'publicHostname' | 'tls' | 'shellPage'>> & { shellPage?: string };
+  #settings: Required<Omit<InteractiveSettings, 'host' | 'port' | 'publicHostname' | 'tls' | 'shellPage' | 'displayPage'>> & { shellPage?: string; displayPage?: string };
   #maxRunTimeMs: number;
   #registration: ShellRegistration | undefined;
   #container: Container | undefined;
   #keepAlive: KeepAlive | undefined;
-  #sessions = new Set<ShellSession>();
-  /** Sockets whose process is being started: #end tells them too. */
-  #starting = new Set<WebSocket>();
+  /** Shell and display sessions alike: each holds the container while open. */
+  #sessions = new Set<ShellSession | DisplaySession>();
+  /** Sockets whose process is being started, with how each is told no (shell or VNC): #end tells them too. */
+  #starting = new Map<WebSocket, (message: string) => void>();
   #timer: NodeJS.Timeout | undefined;
   /** The container was told to end with its command; a session opening then holds it again. */
   #released = false;
@@ -77,6 +81,7 @@ class InteractiveTask implements TaskFeature {
       expirationAfterSession: config.expirationAfterSession ?? DEFAULT_EXPIRATION_AFTER_SESSION,
       artifactName: (config.artifactName ?? DEFAULT_ARTIFACT_PREFIX).replace(/\/+$/, ''),
       ...(config.shellPage !== undefined && { shellPage: config.shellPage }),
+      ...(config.displayPage !== undefined && { displayPage: config.displayPage }),
     };
     this.#maxRunTimeMs = options.maxRunTime * 1000;
   }
@@ -84,7 +89,10 @@ class InteractiveTask implements TaskFeature {
   async link(): Promise<ContainerAdditions> {
     if (!this.#server.started) throw new InternalError('features.interactive: the interactive server is not running on this worker');
     if (!existsSync(this.#initPath)) throw new InternalError(`features.interactive: the init ${this.#initPath} is missing (build @docker-worker/feature-interactive)`);
-    this.#registration = this.#server.register((ws, query) => void this.#connect(ws, query));
+    this.#registration = this.#server.register((ws, query) => void this.#connect(ws, query), {
+      display: (ws, query) => void this.#connectDisplay(ws, query),
+      displays: () => this.#listDisplays(),
+    });
     return {
       binds: [{ hostPath: this.#initPath, containerPath: INIT_IN_CONTAINER, readOnly: true }],
       commandPrefix: [INIT_IN_CONTAINER, '--'],
@@ -109,12 +117,22 @@ class InteractiveTask implements TaskFeature {
     this.#schedule();
     // Expires with the run: the socket is useless after maxRunTime (and never later than the task).
     const expires = new Date(Math.min(startedAt + this.#maxRunTimeMs, Date.parse(ctx.task.expires))).toISOString();
-    const page = this.#settings.shellPage ?? `${ctx.worker.rootUrl.replace(/\/+$/, '')}/shell/`;
-    const url = shellPageUrl(page, { socketUrl: this.#registration!.socketUrl, taskId: ctx.taskId, runId: ctx.runId });
-    await ctx.artifacts.reference(`${this.#settings.artifactName}/shell.html`, url, 'text/html', expires);
+    const rootUrl = ctx.worker.rootUrl.replace(/\/+$/, '');
+    const registration = this.#registration!;
+    const url = shellPageUrl(this.#settings.shellPage ?? `${rootUrl}/shell/`, { socketUrl: registration.socketUrl, taskId: ctx.taskId, runId: ctx.runId });
+    const displayUrl = displayPageUrl(this.#settings.displayPage ?? `${rootUrl}/display/`, {
+      socketUrl: registration.displaySocketUrl!,
+      displaysUrl: registration.displaysUrl!,
+      taskId: ctx.taskId,
+      runId: ctx.runId,
+    });
+    await Promise.all([
+      ctx.artifacts.reference(`${this.#settings.artifactName}/shell.html`, url, 'text/html', expires),
+      ctx.artifacts.reference(`${this.#settings.artifactName}/display.html`, displayUrl, 'text/html', expires),
+    ]);
     ctx.log.info(
-      `Interactive shell: artifact ${this.#settings.artifactName}/shell.html; the container stays at least ${this.#settings.minTime} s, ` +
-        `and ${this.#settings.expirationAfterSession} s after the last session closes (never past maxRunTime)`,
+      `Interactive shell and display: artifacts ${this.#settings.artifactName}/shell.html and display.html (the display needs x11vnc in the image); ` +
+        `the container stays at least ${this.#settings.minTime} s, and ${this.#settings.expirationAfterSession} s after the last session closes (never past maxRunTime)`,
     );
   }
 
@@ -127,37 +145,84 @@ class InteractiveTask implements TaskFeature {
     this.#ctx.signal.removeEventListener('abort', this.#onAbort);
   }
 
-  async #connect(ws: WebSocket, query: URLSearchParams): Promise<void> {
+  #connect(ws: WebSocket, query: URLSearchParams): Promise<void> {
     const refuse = (message: string) => refuseSession(ws, message);
+    const parsed = parseSessionRequest(query);
+    if ('problem' in parsed) return this.#open(ws, refuse, parsed.problem, () => Promise.reject(new Error(parsed.problem)), (err) => err.message);
+    const request = parsed;
+    return this.#open(ws, refuse, undefined, async (container) => {
+      const exec = await container.exec!({ command: request.command, tty: request.tty });
+      return { exec, session: () => new ShellSession(ws, exec) };
+    }, (err) => `cannot start ${JSON.stringify(request.command)} in the task's container: ${err.message}`);
+  }
+
+  /** A VNC session: x11vnc on the display asked for, RFB over its stdin/stdout. */
+  #connectDisplay(ws: WebSocket, query: URLSearchParams): Promise<void> {
+    const refuse = (message: string) => refuseDisplay(ws, message);
+    const request = parseDisplayRequest(query);
+    const display = 'display' in request ? request.display : '';
+    const name = `${display} on taskId: ${this.#ctx.taskId} runId: ${this.#ctx.runId}`;
+    return this.#open(ws, refuse, 'problem' in request ? request.problem : undefined, async (container) => {
+      const exec = await container.exec!({ command: x11vncCommand(INIT_IN_CONTAINER, display, name), tty: false });
+      return { exec, session: () => new DisplaySession(ws, exec, (code, stderr) => explainDisplayFailure(display, code, stderr)) };
+    }, (err) => explainDisplayFailure(display, undefined, err.message));
+  }
+
+  /**
+   * A session of either kind: it holds the container from the moment it is asked for until it
+   * closes (the keep-alive counts it), and the run's end closes it.
+   */
+  async #open(
+    ws: WebSocket,
+    refuse: (message: string) => void,
+    problem: string | undefined,
+    start: (container: Container) => Promise<{ exec: { destroy(): void }; session: () => ShellSession | DisplaySession }>,
+    failed: (err: Error) => string,
+  ): Promise<void> {
     const keepAlive = this.#keepAlive;
     if (!keepAlive || !this.#container) return refuse('the task has not started yet');
     if (this.#over || keepAlive.pastDeadline(Date.now())) return refuse('the task has finished: no new sessions');
-    const request = parseSessionRequest(query);
-    if ('problem' in request) return refuse(request.problem);
+    if (problem !== undefined) return refuse(problem);
     keepAlive.opened();
     this.#schedule();
-    this.#starting.add(ws);
+    this.#starting.set(ws, refuse);
     try {
       if (this.#released) await this.#tellInit('--hold');
       this.#released = false;
-      const exec = await this.#container.exec!({ command: request.command, tty: request.tty });
+      const started = await start(this.#container);
       this.#starting.delete(ws);
       // The run ended meanwhile (and told the client why), or the client left.
       if (this.#over || ws.readyState !== ws.OPEN) {
-        exec.destroy();
+        started.exec.destroy();
         return;
       }
-      const session = new ShellSession(ws, exec);
+      const session = started.session();
       this.#sessions.add(session);
       await session.done;
       this.#sessions.delete(session);
     } catch (err) {
       this.#starting.delete(ws);
-      if (ws.readyState === ws.OPEN && !this.#over) refuse(`cannot start ${JSON.stringify(request.command)} in the task's container: ${(err as Error).message}`);
+      if (ws.readyState === ws.OPEN && !this.#over) refuse(failed(err as Error));
     } finally {
       keepAlive.closed(Date.now());
       this.#schedule();
     }
+  }
+
+  /** The container's X displays, from the sockets their servers made (the init lists them, in any image). */
+  async #listDisplays(): Promise<ListedDisplay[]> {
+    if (!this.#container || !this.#keepAlive) throw new Error('the task has not started yet');
+    if (this.#over) throw new Error('the task has finished');
+    const exec = await this.#container.exec!({ command: [INIT_IN_CONTAINER, '--list-displays'], tty: false });
+    exec.stdin.end();
+    const out: Buffer[] = [];
+    exec.output.on('data', (chunk: { stream: string; data: Buffer }) => {
+      if (chunk.stream === 'stdout') out.push(chunk.data);
+    });
+    await new Promise<void>((resolve, reject) => exec.output.once('end', resolve).once('error', reject));
+    const code = await exec.exitCode();
+    if (code !== 0) throw new Error(`listing the displays failed (${INIT_IN_CONTAINER} --list-displays exited ${code})`);
+    return parseDisplayListing(Buffer.concat(out).toString('utf8'));
   }
 
   /** Arms the one timer for the next release (or the deadline). */
@@ -191,7 +256,7 @@ class InteractiveTask implements TaskFeature {
     this.#registration?.unregister();
     for (const session of this.#sessions) session.close(message);
     this.#sessions.clear();
-    for (const ws of this.#starting) if (ws.readyState === ws.OPEN) refuseSession(ws, message);
+    for (const [ws, refuse] of this.#starting) if (ws.readyState === ws.OPEN) refuse(message);
     this.#starting.clear();
     if (!this.#released && this.#container) {
       this.#released = true;
@@ -219,7 +284,8 @@ function refuseSession(ws: WebSocket, message: string): void {
 
 /**
  * `interactive` (default off): shells into the task's running container over a websocket, in
- * the docker-exec protocol the Taskcluster UI's shell speaks. The container is run under a small
+ * the docker-exec protocol the Taskcluster UI's shell speaks, and its X displays over VNC (x11vnc
+ * in the image, run per session with RFB on its stdin/stdout). The container is run under a small
  * init the worker controls, so it outlives its command while sessions may still want it.
  */
 export function createInteractiveFeature(options: InteractiveFeatureOptions): Feature<InteractiveOptions> {
@@ -233,7 +299,7 @@ export function createInteractiveFeature(options: InteractiveFeatureOptions): Fe
       additionalProperties: false,
     },
     requiredScopes: (task) => [scopeInPool('docker-worker:feature:interactive', task)],
-    reservedArtifacts: [`${DEFAULT_ARTIFACT_PREFIX}/shell.html`],
+    reservedArtifacts: [`${DEFAULT_ARTIFACT_PREFIX}/shell.html`, `${DEFAULT_ARTIFACT_PREFIX}/display.html`],
     configSchema: interactiveConfigSchema,
     async checkHost(worker, config) {
       if (!existsSync(initPath)) return `features.interactive: the init ${initPath} is missing (build @docker-worker/feature-interactive with a C compiler)`;

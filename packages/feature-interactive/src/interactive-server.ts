@@ -11,14 +11,31 @@ import { InteractiveConfigError, type InteractiveServerConfig } from './interact
 /** 32 random bytes: as hard to guess as a Taskcluster access token. */
 const TOKEN_BYTES = 32;
 export const SHELL_SOCKET = 'shell.sock';
+export const DISPLAY_SOCKET = 'display.sock';
+export const DISPLAY_LISTING = 'displays';
 
 /** What serves the sessions of one run. */
 export type ShellHandler = (socket: WebSocket, query: URLSearchParams) => void;
+
+/** What a run's display listing answers: a JSON value, or an error (503 with its message). */
+export type DisplaysHandler = () => Promise<unknown>;
+
+/** A run's display endpoints, next to its shell under the same token. */
+export interface DisplayHandlers {
+  /** `display.sock`: raw RFB bytes for a VNC client. */
+  display: ShellHandler;
+  /** `GET displays`: the container's X displays. */
+  displays: DisplaysHandler;
+}
 
 /** One run's socket, until `unregister()`. */
 export interface ShellRegistration {
   /** `ws(s)://<publicHostname>:<port>/<token>/shell.sock` */
   readonly socketUrl: string;
+  /** `ws(s)://…/<token>/display.sock` (with display handlers) */
+  readonly displaySocketUrl?: string;
+  /** `http(s)://…/<token>/displays` (with display handlers) */
+  readonly displaysUrl?: string;
   /** No new session reaches the run; sessions open stay the run's to close. */
   unregister(): void;
 }
@@ -38,7 +55,7 @@ export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
   #server: http.Server | undefined;
   #port: number | undefined;
   #wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
-  #handlers = new Map<string, ShellHandler>();
+  #handlers = new Map<string, { shell: ShellHandler } & Partial<DisplayHandlers>>();
   #sockets = new Set<Socket>();
 
   constructor(config?: InteractiveServerConfig) {
@@ -60,7 +77,7 @@ export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
     if (this.#server) return;
     if (config) this.#config = config;
     if (!this.#config) throw new Error('the interactive server needs its host, port and publicHostname to start');
-    const server = await createServer(this.#config);
+    const server = await createServer(this.#config, (req, res) => this.#request(req, res));
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
@@ -96,35 +113,68 @@ export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
     this.#handlers.clear();
   }
 
-  /** Serve a run's sessions through `handler` at a fresh unguessable path. */
-  register(handler: ShellHandler): ShellRegistration {
+  /** Serve a run's sessions through `handler` (and its display through `display`) at a fresh unguessable path. */
+  register(handler: ShellHandler, display?: DisplayHandlers): ShellRegistration {
     if (!this.#config || this.#port === undefined) throw new Error('the interactive server is not started');
     const token = randomBytes(TOKEN_BYTES).toString('hex');
-    this.#handlers.set(token, handler);
+    this.#handlers.set(token, { shell: handler, ...display });
     const { publicHostname, tls } = this.#config;
     const host = publicHostname.includes(':') && !publicHostname.startsWith('[') ? `[${publicHostname}]` : publicHostname;
-    const socketUrl = `${tls ? 'wss' : 'ws'}://${host}:${this.#port}/${token}/${SHELL_SOCKET}`;
+    const base = `${host}:${this.#port}/${token}`;
+    const socketUrl = `${tls ? 'wss' : 'ws'}://${base}/${SHELL_SOCKET}`;
     this.emit('registered', { socketUrl });
-    return { socketUrl, unregister: () => void this.#handlers.delete(token) };
+    return {
+      socketUrl,
+      ...(display && { displaySocketUrl: `${tls ? 'wss' : 'ws'}://${base}/${DISPLAY_SOCKET}`, displaysUrl: `${tls ? 'https' : 'http'}://${base}/${DISPLAY_LISTING}` }),
+      unregister: () => void this.#handlers.delete(token),
+    };
+  }
+
+  /** The run and endpoint a path names: `/<token>/<endpoint>`. */
+  #route(path: string): { handlers: { shell: ShellHandler } & Partial<DisplayHandlers>; endpoint: string } | undefined {
+    const match = /^\/([0-9a-f]+)\/([a-z.]+)$/.exec(path);
+    const handlers = match ? this.#handlers.get(match[1]!) : undefined;
+    return handlers ? { handlers, endpoint: match![2]! } : undefined;
+  }
+
+  /**
+   * Plain requests: only a run's display listing, for the UI's display page on another origin
+   * (so any origin may read it: the unguessable path is what guards it, as for the sockets).
+   */
+  #request(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const route = this.#route(new URL(req.url ?? '/', 'http://interactive').pathname);
+    const displays = route?.endpoint === DISPLAY_LISTING ? route.handlers.displays : undefined;
+    if (!displays) {
+      const known = route?.endpoint === SHELL_SOCKET || (route?.endpoint === DISPLAY_SOCKET && route.handlers.display);
+      if (known) res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' }).end('Interactive sessions are websockets.\n');
+      else res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(NOT_FOUND);
+      return;
+    }
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, OPTIONS' };
+    if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end();
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { ...cors, Allow: 'GET, OPTIONS' }).end();
+    const json = { ...cors, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+    displays().then(
+      (value) => res.writeHead(200, json).end(JSON.stringify(value)),
+      (err: Error) => res.writeHead(503, json).end(JSON.stringify({ message: err.message })),
+    );
   }
 
   #upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'ws://interactive');
-    const match = /^\/([0-9a-f]+)\/shell\.sock$/.exec(url.pathname);
-    const handler = match ? this.#handlers.get(match[1]!) : undefined;
+    const route = this.#route(url.pathname);
+    const handler = route?.endpoint === SHELL_SOCKET ? route.handlers.shell : route?.endpoint === DISPLAY_SOCKET ? route.handlers.display : undefined;
     if (!handler) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nNo such interactive session: the URL is wrong, or its task run has ended.\n');
+      socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${NOT_FOUND}`);
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => handler(ws, url.searchParams));
   }
 }
 
-async function createServer({ tls }: InteractiveServerConfig): Promise<http.Server> {
-  // Plain requests (not websocket upgrades) have nothing to get here.
-  const handler = (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' }).end('Interactive sessions are websockets.\n');
-  };
+const NOT_FOUND = 'No such interactive session: the URL is wrong, or its task run has ended.\n';
+
+async function createServer({ tls }: InteractiveServerConfig, handler: http.RequestListener): Promise<http.Server> {
   if (!tls) return http.createServer(handler);
   const read = async (key: 'certificate' | 'key') => {
     try {
