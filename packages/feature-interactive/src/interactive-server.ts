@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createFeatureServer } from '@docker-worker/worker-contract';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InteractiveConfigError, type InteractiveServerConfig } from './interactive-config.js';
 
@@ -77,7 +76,7 @@ export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
     if (this.#server) return;
     if (config) this.#config = config;
     if (!this.#config) throw new Error('the interactive server needs its host, port and publicHostname to start');
-    const server = await createServer(this.#config, (req, res) => this.#request(req, res));
+    const server = await createFeatureServer(this.#config.tls, (req, res) => this.#request(req, res), 'features.interactive', (message) => new InteractiveConfigError(message));
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
@@ -174,19 +173,3 @@ export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
 
 const NOT_FOUND = 'No such interactive session: the URL is wrong, or its task run has ended.\n';
 
-async function createServer({ tls }: InteractiveServerConfig, handler: http.RequestListener): Promise<http.Server> {
-  if (!tls) return http.createServer(handler);
-  const read = async (key: 'certificate' | 'key') => {
-    try {
-      return await readFile(tls[key]);
-    } catch (err) {
-      throw new InteractiveConfigError(`features.interactive.tls.${key}: cannot read ${tls[key]}: ${(err as Error).message}`);
-    }
-  };
-  const [cert, key] = [await read('certificate'), await read('key')];
-  try {
-    return https.createServer({ cert, key }, handler);
-  } catch (err) {
-    throw new InteractiveConfigError(`features.interactive.tls: ${tls.certificate} and ${tls.key} are not a usable PEM certificate and key: ${(err as Error).message}`);
-  }
-}

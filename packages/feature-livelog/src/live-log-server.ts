@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import type { Metrics, TaskLog } from '@docker-worker/worker-contract';
+import { createFeatureServer, type Metrics, type TaskLog } from '@docker-worker/worker-contract';
 import { LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.js';
 import { LOG_CONTENT_TYPE } from './log-names.js';
 import { pacedReader } from './paced-reader.js';
@@ -165,22 +163,8 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
     return `${tls ? 'https' : 'http'}://${host}:${this.port}`;
   }
 
-  async #createServer({ tls }: LiveLogServerConfig): Promise<http.Server> {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.#serve(req, res);
-    if (!tls) return http.createServer(handler);
-    const read = async (key: 'certificate' | 'key') => {
-      try {
-        return await readFile(tls[key]);
-      } catch (err) {
-        throw new LiveLogConfigError(`features.localLiveLog.tls.${key}: cannot read ${tls[key]}: ${(err as Error).message}`);
-      }
-    };
-    const [cert, key] = [await read('certificate'), await read('key')];
-    try {
-      return https.createServer({ cert, key }, handler);
-    } catch (err) {
-      throw new LiveLogConfigError(`features.localLiveLog.tls: ${tls.certificate} and ${tls.key} are not a usable PEM certificate and key: ${(err as Error).message}`);
-    }
+  #createServer({ tls }: LiveLogServerConfig): Promise<http.Server> {
+    return createFeatureServer(tls, (req, res) => this.#serve(req, res), 'features.localLiveLog', (message) => new LiveLogConfigError(message));
   }
 
   #serve(req: http.IncomingMessage, res: http.ServerResponse): void {

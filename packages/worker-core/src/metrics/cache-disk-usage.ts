@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Metrics } from '@docker-worker/worker-contract';
 import type { WorkerLog } from '../log/worker-log.js';
+import { PeriodicSampler } from './periodic-sampler.js';
 
 const run = promisify(execFile);
 
@@ -11,36 +12,13 @@ const run = promisify(execFile);
  * of files, and walking them in the worker's own event loop would stall its tasks' logs.
  * `-x` stays on the caches' filesystem (a task may have mounted something inside one).
  */
-export class CacheDiskUsage {
-  #timer: NodeJS.Timeout | undefined;
-  #sampling: Promise<void> | undefined;
-
-  constructor(private readonly options: { metrics: Metrics; root: string; intervalMs: number; log: WorkerLog }) {}
-
-  start(): void {
-    void this.sample();
-    this.#timer = setInterval(() => void this.sample(), this.options.intervalMs);
-    this.#timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#sampling;
-  }
-
-  /** One measurement (never two at once); a failure is logged, not thrown. */
-  sample(): Promise<void> {
-    this.#sampling ??= this.#sample()
-      .catch((err: unknown) => this.options.log.warn('cache disk usage not measured', { error: err, root: this.options.root }))
-      .finally(() => {
-        this.#sampling = undefined;
-      });
-    return this.#sampling;
-  }
-
-  async #sample(): Promise<void> {
-    const bytes = await diskUsage(this.options.root);
-    this.options.metrics.set('dw_cache_disk_bytes', bytes);
+export class CacheDiskUsage extends PeriodicSampler {
+  constructor(options: { metrics: Metrics; root: string; intervalMs: number; log: WorkerLog }) {
+    super(
+      async () => options.metrics.set('dw_cache_disk_bytes', await diskUsage(options.root)),
+      options.intervalMs,
+      (err) => options.log.warn('cache disk usage not measured', { error: err, root: options.root }),
+    );
   }
 }
 

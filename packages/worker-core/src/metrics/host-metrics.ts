@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import si from 'systeminformation';
 import type { Metrics } from '@docker-worker/worker-contract';
 import type { WorkerLog } from '../log/worker-log.js';
+import { PeriodicSampler } from './periodic-sampler.js';
 
 /** CPU time of all cores so far, ms: busy and in total. */
 function cpuTimes(): { busy: number; total: number } {
@@ -22,46 +23,33 @@ function cpuTimes(): { busy: number; total: number } {
  * runs a shell synchronously, blocking the worker), and the filesystem of `dockerVolume`
  * (statfs, as the disk gate measures it).
  */
-export class HostMetrics {
-  #timer: NodeJS.Timeout | undefined;
-  #sampling: Promise<void> | undefined;
-  #cpu = cpuTimes();
-
-  constructor(private readonly options: { metrics: Metrics; dockerVolume: string; intervalMs: number; log: WorkerLog }) {}
-
-  start(): void {
-    void this.sample();
-    this.#timer = setInterval(() => void this.sample(), this.options.intervalMs);
-    this.#timer.unref();
+export class HostMetrics extends PeriodicSampler {
+  constructor(options: HostMetricsOptions) {
+    super(measureHost(options), options.intervalMs, (err) => options.log.warn('host metrics not sampled', { error: err }));
   }
+}
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#sampling;
-  }
+interface HostMetricsOptions {
+  metrics: Metrics;
+  dockerVolume: string;
+  intervalMs: number;
+  log: WorkerLog;
+}
 
-  /** One sample (never two at once); a failure is logged, not thrown. */
-  sample(): Promise<void> {
-    this.#sampling ??= this.#sample()
-      .catch((err: unknown) => this.options.log.warn('host metrics not sampled', { error: err }))
-      .finally(() => {
-        this.#sampling = undefined;
-      });
-    return this.#sampling;
-  }
-
-  async #sample(): Promise<void> {
-    const { metrics, dockerVolume } = this.options;
+/** One sample of the host; the CPU load is over the time since the previous one. */
+function measureHost({ metrics, dockerVolume }: HostMetricsOptions): () => Promise<void> {
+  let last = cpuTimes();
+  return async () => {
     const [mem, disk] = await Promise.all([si.mem(), statfs(dockerVolume)]);
     const cpu = cpuTimes();
-    const elapsed = cpu.total - this.#cpu.total;
-    const load = elapsed > 0 ? (cpu.busy - this.#cpu.busy) / elapsed : 0;
-    this.#cpu = cpu;
+    const elapsed = cpu.total - last.total;
+    const load = elapsed > 0 ? (cpu.busy - last.busy) / elapsed : 0;
+    last = cpu;
     metrics.set('dw_host_memory_bytes', mem.total, { kind: 'total' });
     metrics.set('dw_host_memory_bytes', mem.active, { kind: 'used' });
     metrics.set('dw_host_memory_bytes', mem.available, { kind: 'available' });
     metrics.set('dw_host_cpu_load_ratio', Math.min(1, Math.max(0, load)));
     metrics.set('dw_host_disk_bytes', disk.blocks * disk.bsize, { kind: 'total' });
     metrics.set('dw_host_disk_bytes', disk.bavail * disk.bsize, { kind: 'free' });
-  }
+  };
 }
