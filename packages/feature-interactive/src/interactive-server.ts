@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createFeatureServer } from '@docker-worker/worker-contract';
+import { FeatureServer } from '@docker-worker/worker-contract';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { InteractiveConfigError, type InteractiveServerConfig } from './interactive-config.js';
 
@@ -51,11 +50,9 @@ export interface InteractiveServerEvents {
 
 export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
   #config: InteractiveServerConfig | undefined;
-  #server: http.Server | undefined;
-  #port: number | undefined;
+  #server: FeatureServer | undefined;
   #wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   #handlers = new Map<string, { shell: ShellHandler } & Partial<DisplayHandlers>>();
-  #sockets = new Set<Socket>();
 
   constructor(config?: InteractiveServerConfig) {
     super();
@@ -67,8 +64,8 @@ export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
   }
 
   get port(): number {
-    if (this.#port === undefined) throw new Error('the interactive server is not started');
-    return this.#port;
+    if (!this.#server) throw new Error('the interactive server is not started');
+    return this.#server.port;
   }
 
   /** Listen. Throws InteractiveConfigError when the certificate cannot be used or the port is taken. */
@@ -76,26 +73,12 @@ export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
     if (this.#server) return;
     if (config) this.#config = config;
     if (!this.#config) throw new Error('the interactive server needs its host, port and publicHostname to start');
-    const server = await createFeatureServer(this.#config.tls, (req, res) => this.#request(req, res), 'features.interactive', (message) => new InteractiveConfigError(message));
-    server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+    this.#server = await FeatureServer.listen(this.#config, (req, res) => this.#request(req, res), {
+      configKey: 'features.interactive',
+      what: 'interactive server',
+      toError: (message) => new InteractiveConfigError(message),
     });
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
-    const { host, port } = this.#config;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      throw new InteractiveConfigError(`features.interactive: the interactive server cannot listen on ${host}:${port}: ${(err as Error).message}`);
-    }
-    this.#server = server;
-    this.#port = (server.address() as AddressInfo).port;
+    this.#server.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
   }
 
   /** Stop listening and drop every connection (runs close their sessions first, with a message). */
@@ -103,23 +86,20 @@ export class InteractiveServer extends EventEmitter<InteractiveServerEvents> {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
-    this.#port = undefined;
-    const closed = once(server, 'close');
-    server.close();
-    for (const client of this.#wss.clients) client.terminate();
-    for (const socket of this.#sockets) socket.destroy();
-    await closed;
+    await server.close(() => {
+      for (const client of this.#wss.clients) client.terminate();
+    });
     this.#handlers.clear();
   }
 
   /** Serve a run's sessions through `handler` (and its display through `display`) at a fresh unguessable path. */
   register(handler: ShellHandler, display?: DisplayHandlers): ShellRegistration {
-    if (!this.#config || this.#port === undefined) throw new Error('the interactive server is not started');
+    if (!this.#config || !this.#server) throw new Error('the interactive server is not started');
     const token = randomBytes(TOKEN_BYTES).toString('hex');
     this.#handlers.set(token, { shell: handler, ...display });
     const { publicHostname, tls } = this.#config;
     const host = publicHostname.includes(':') && !publicHostname.startsWith('[') ? `[${publicHostname}]` : publicHostname;
-    const base = `${host}:${this.#port}/${token}`;
+    const base = `${host}:${this.#server.port}/${token}`;
     const socketUrl = `${tls ? 'wss' : 'ws'}://${base}/${SHELL_SOCKET}`;
     this.emit('registered', { socketUrl });
     return {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { createFeatureServer, type Metrics, type TaskLog } from '@docker-worker/worker-contract';
+import { FeatureServer, type Metrics, type TaskLog } from '@docker-worker/worker-contract';
 import { LiveLogConfigError, type LiveLogServerConfig } from './live-log-config.js';
 import { LOG_CONTENT_TYPE } from './log-names.js';
 import { pacedReader } from './paced-reader.js';
@@ -65,13 +64,11 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
   #options: LiveLogServerOptions;
   /** Where it listens and what its URLs say: from the constructor, or given to start(). */
   #config: LiveLogServerConfig | undefined;
-  #server: http.Server | undefined;
-  #port: number | undefined;
+  #server: FeatureServer | undefined;
   #logs = new Map<string, TaskLog>();
   #readers = new Set<AbortController>();
   /** Where each registered log's readers are counted (LIVE_LOG_METRICS), when its host keeps metrics; weak, so an entry goes with its log. */
   #metrics = new WeakMap<TaskLog, Metrics>();
-  #sockets = new Set<Socket>();
 
   /**
    * Settings given here are used by start(); a server made without them is configured by
@@ -91,8 +88,8 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
 
   /** The port the server listens on, once started. */
   get port(): number {
-    if (this.#port === undefined) throw new Error('the live log server is not started');
-    return this.#port;
+    if (!this.#server) throw new Error('the live log server is not started');
+    return this.#server.port;
   }
 
   /** Readers connected right now. */
@@ -108,25 +105,11 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
     if (this.#server) return;
     if (config) this.#config = config;
     if (!this.#config) throw new Error('the live log server needs its host, port and publicHostname to start');
-    const server = await this.#createServer(this.#config);
-    server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+    this.#server = await FeatureServer.listen(this.#config, (req, res) => this.#serve(req, res), {
+      configKey: 'features.localLiveLog',
+      what: 'live log server',
+      toError: (message) => new LiveLogConfigError(message),
     });
-    const { host, port } = this.#config;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      throw new LiveLogConfigError(`features.localLiveLog: the live log server cannot listen on ${host}:${port}: ${(err as Error).message}`);
-    }
-    this.#server = server;
-    this.#port = (server.address() as AddressInfo).port;
   }
 
   /** Stop listening and close every reader's connection (they see an incomplete response). */
@@ -134,12 +117,9 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
-    this.#port = undefined;
-    const closed = once(server, 'close');
-    server.close();
-    for (const reader of this.#readers) reader.abort();
-    for (const socket of this.#sockets) socket.destroy();
-    await closed;
+    await server.close(() => {
+      for (const reader of this.#readers) reader.abort();
+    });
     this.#logs.clear();
   }
 
@@ -163,9 +143,6 @@ export class LiveLogServer extends EventEmitter<LiveLogServerEvents> {
     return `${tls ? 'https' : 'http'}://${host}:${this.port}`;
   }
 
-  #createServer({ tls }: LiveLogServerConfig): Promise<http.Server> {
-    return createFeatureServer(tls, (req, res) => this.#serve(req, res), 'features.localLiveLog', (message) => new LiveLogConfigError(message));
-  }
 
   #serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {

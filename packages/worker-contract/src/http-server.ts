@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** A feature server's TLS settings: PEM files of its certificate (chain) and private key. */
 export interface ServerTls {
@@ -8,18 +10,68 @@ export interface ServerTls {
   key: string;
 }
 
+/** Where a feature server listens, as its worker config section gives it. */
+export interface FeatureServerSettings {
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  tls?: ServerTls;
+}
+
+/** How its problems are named: `configKey` is the section (`features.localLiveLog`), `what` the server. */
+export interface FeatureServerNaming {
+  configKey: string;
+  what: string;
+  toError: (message: string) => Error;
+}
+
 /**
- * The HTTP server of a feature that serves readers from outside (the live log, interactive
- * sessions): plain, or HTTPS from the PEM files its config names. A file that cannot be read,
- * or a pair that is not a usable certificate and key, is reported as `toError(message)`, the
- * message naming `<configKey>.tls...`, so the worker refuses to start naming the setting.
+ * The listening HTTP(S) server of a feature that serves readers from outside the machine (the
+ * live log, interactive sessions). A certificate that cannot be read or used, or a port that
+ * cannot be listened on, is `naming.toError(message)` with the message naming the setting, so
+ * the worker refuses to start naming it. It tracks its connections, so `close` ends them all.
  */
-export async function createFeatureServer(
-  tls: ServerTls | undefined,
-  handler: http.RequestListener,
-  configKey: string,
-  toError: (message: string) => Error,
-): Promise<http.Server> {
+export class FeatureServer {
+  readonly #sockets = new Set<Socket>();
+
+  private constructor(
+    readonly server: http.Server,
+    readonly port: number,
+  ) {
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  static async listen(settings: FeatureServerSettings, handler: http.RequestListener, naming: FeatureServerNaming): Promise<FeatureServer> {
+    const server = await createServer(settings.tls, handler, naming);
+    const { host, port } = settings;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      throw naming.toError(`${naming.configKey}: the ${naming.what} cannot listen on ${host}:${port}: ${(err as Error).message}`);
+    }
+    return new FeatureServer(server, (server.address() as AddressInfo).port);
+  }
+
+  /** Stops listening and destroys every connection left once `endClients` has had its say. */
+  async close(endClients: () => void = () => {}): Promise<void> {
+    const closed = once(this.server, 'close');
+    this.server.close();
+    endClients();
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+  }
+}
+
+async function createServer(tls: ServerTls | undefined, handler: http.RequestListener, { configKey, toError }: FeatureServerNaming): Promise<http.Server> {
   if (!tls) return http.createServer(handler);
   const read = async (key: keyof ServerTls) => {
     try {
