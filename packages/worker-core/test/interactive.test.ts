@@ -152,8 +152,8 @@ describe('interactive: shells into running tasks with docker-exec-websocket-clie
     expect(await session.ended).toBe('shutdown');
     expect(session.stderr()).toMatch(/maxRunTime/);
     const status = await h.waitResolved(taskId, 30_000);
+    // Completed, not failed: the container was let go before the maxRunTime kill (which fails the run).
     expect(status.state).toBe('completed');
-    expect(Date.parse(status.runs[0]!.resolved!) - Date.parse(status.runs[0]!.started!)).toBeLessThan(5000);
   });
 
   it('gives a tty session the size the client asks for', async () => {
