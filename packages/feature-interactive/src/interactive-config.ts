@@ -16,7 +16,7 @@
  *     displayPage: https://tc.example.com/display/  # default: <rootUrl>/display/
  * ```
  */
-import type { FeatureConfigSchema } from '@docker-worker/worker-contract';
+import { featureServerSettings, type FeatureConfigSchema } from '@docker-worker/worker-contract';
 
 /** The server cannot work on this host (a certificate it cannot read, a port it cannot have). */
 export class InteractiveConfigError extends Error {
@@ -106,16 +106,9 @@ export interface InteractiveSettings {
   displayPage?: string;
 }
 
-function isLoopback(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
-}
-
 /** Where the server listens: loopback when its URLs name a loopback host (nothing outside could use them). */
 export function interactiveServerConfig(section: InteractiveSettings, defaults: { publicHostname: string }): InteractiveServerConfig {
-  const publicHostname = section.publicHostname?.trim() || defaults.publicHostname;
-  const host = section.host?.trim() || (isLoopback(publicHostname) ? '127.0.0.1' : '0.0.0.0');
-  return { host, port: section.port ?? 0, publicHostname, ...(section.tls ? { tls: section.tls } : {}) };
+  return featureServerSettings(section, defaults);
 }
 
 /** The URL of the UI's shell page for one session socket. */

@@ -12,7 +12,7 @@
  *     tls: { certificate: /etc/livelog.crt, key: /etc/livelog.key }   # https when given
  * ```
  */
-import type { FeatureConfigSchema } from '@docker-worker/worker-contract';
+import { featureServerSettings, type FeatureConfigSchema } from '@docker-worker/worker-contract';
 
 /** The server cannot work on this host (a certificate it cannot read, a port it cannot have). */
 export class LiveLogConfigError extends Error {
@@ -65,12 +65,6 @@ export interface LiveLogSettings {
   tls?: { certificate: string; key: string };
 }
 
-/** Loopback names: a URL with one of them only works on this machine anyway. */
-function isLoopback(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
-}
-
 /**
  * The live log server's settings from the (validated) config section. `publicHostname`
  * defaults to the worker's `host`. The bind address defaults to loopback when that name is a
@@ -78,7 +72,5 @@ function isLoopback(hostname: string): boolean {
  * should reach the port) and to every interface otherwise.
  */
 export function liveLogServerConfig(section: LiveLogSettings, defaults: { publicHostname: string }): LiveLogServerConfig {
-  const publicHostname = section.publicHostname?.trim() || defaults.publicHostname;
-  const host = section.host?.trim() || (isLoopback(publicHostname) ? '127.0.0.1' : '0.0.0.0');
-  return { host, port: section.port ?? 0, publicHostname, ...(section.tls ? { tls: section.tls } : {}) };
+  return featureServerSettings(section, defaults);
 }

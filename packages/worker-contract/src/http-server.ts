@@ -87,3 +87,24 @@ async function createServer(tls: ServerTls | undefined, handler: http.RequestLis
     throw toError(`${configKey}.tls: ${tls.certificate} and ${tls.key} are not a usable PEM certificate and key: ${(err as Error).message}`);
   }
 }
+
+/** Loopback names: a URL with one of them only works on this machine anyway. */
+function isLoopback(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/**
+ * A feature server's settings from its (validated) config section. `publicHostname` defaults to
+ * the worker's `host`. The bind address defaults to loopback when that name is a loopback name
+ * (a local `worker run`: nothing outside can use the URL, so nothing outside should reach the
+ * port) and to every interface otherwise; the port to 0 (any free one).
+ */
+export function featureServerSettings(
+  section: { host?: string; port?: number; publicHostname?: string; tls?: ServerTls },
+  defaults: { publicHostname: string },
+): FeatureServerSettings & { publicHostname: string } {
+  const publicHostname = section.publicHostname?.trim() || defaults.publicHostname;
+  const host = section.host?.trim() || (isLoopback(publicHostname) ? '127.0.0.1' : '0.0.0.0');
+  return { host, port: section.port ?? 0, publicHostname, ...(section.tls ? { tls: section.tls } : {}) };
+}

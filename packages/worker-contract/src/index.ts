@@ -14,4 +14,4 @@ export { Semaphore } from './semaphore.js';
 export type * from './metrics.js';
 export { NO_METRICS } from './metrics.js';
 export { SecretMasker, maskSecrets, MASK } from './secret-masker.js';
-export { FeatureServer, type FeatureServerNaming, type FeatureServerSettings, type ServerTls } from './http-server.js';
+export { FeatureServer, featureServerSettings, type FeatureServerNaming, type FeatureServerSettings, type ServerTls } from './http-server.js';
