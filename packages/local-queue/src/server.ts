@@ -33,6 +33,7 @@ import { DataRoutes } from './storage/data-routes.js';
 import { DataUrls } from './storage/data-urls.js';
 import { DiskStorage } from './storage/disk.js';
 import { UrlSigner } from './storage/signed-urls.js';
+import { WebView } from './web-view/web-view.js';
 
 export interface LocalQueueOptions {
   /** default 127.0.0.1 */
@@ -57,6 +58,12 @@ export interface LocalQueueOptions {
    * answers with them.
    */
   roles?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Serve the web view: a page at `/` listing the tasks, following their logs, with their
+   * artifacts and cancel/rerun buttons; its JSON and actions under `/_webview/` (see
+   * web-view/web-view.ts). For `worker start` on the embedded queue; default off.
+   */
+  webView?: boolean;
 }
 
 /** Emitted as 'request' on LocalQueue.events after every HTTP request. */
@@ -105,6 +112,8 @@ export class LocalQueue {
   private url: string | undefined;
   private stopping = false;
   private readonly amqpUrl: string | undefined;
+  private readonly webViewOption: boolean;
+  private webView: WebView | undefined;
   private publisher: PulsePublisher | undefined;
   private forward: ((message: PulseMessage) => void) | undefined;
 
@@ -115,6 +124,7 @@ export class LocalQueue {
     this.expiryCheckInterval = options.expiryCheckInterval ?? 1000;
     this.storageDirOption = options.storageDir;
     this.amqpUrl = options.amqpUrl;
+    this.webViewOption = options.webView ?? false;
     this.roles = new RoleStore(options.roles);
     this.root = options.rootCredentials ?? { clientId: 'static/local-queue/root', accessToken: randomAccessToken() };
     this.clients.add(this.root.clientId, this.root.accessToken, ['*']);
@@ -183,6 +193,11 @@ export class LocalQueue {
     return this.state.status(record);
   }
 
+  /** The web view's page, `<rootUrl>/`, when it is served (the `webView` option); valid after start(). */
+  get webViewUrl(): string | undefined {
+    return this.webView ? `${this.rootUrl}/` : undefined;
+  }
+
   /** The on-disk file of an uploaded s3 artifact or finished object artifact. */
   artifactPath(taskId: string, runId: number, name: string): string | undefined {
     const artifact = this.artifacts.get(taskId, runId, name);
@@ -236,6 +251,7 @@ export class LocalQueue {
       this.faults,
     );
     this.dataRoutes = new DataRoutes(ctx, this.faults);
+    this.webView = this.webViewOption ? await WebView.create(ctx) : undefined;
 
     const server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -289,6 +305,8 @@ export class LocalQueue {
     try {
       if (rawPath.startsWith('/_data/')) {
         event.status = await this.dataRoutes!.handle(req, res, rawPath, query);
+      } else if (this.webView && WebView.serves(rawPath)) {
+        event.status = await this.webView.handle(req, res, rawPath);
       } else {
         const result = await this.router!.dispatch(req, res, rawPath, query);
         Object.assign(event, result);
