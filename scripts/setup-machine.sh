@@ -69,6 +69,8 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 # worker-core's metrics tests: each starts its own InfluxDB and Prometheus on loopback (no service).
 command -v influxd >/dev/null || need+=(influxdb)
 command -v prometheus >/dev/null || need+=(prometheus)
+# worker-core's web view test drives Debian's chromium with playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing from Debian: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -34,4 +34,23 @@ for (const [specifier, names] of Object.entries(expected)) {
     console.log(`ok ${specifier} (${names.join(', ')})`);
   }
 }
+// The web view's page and scripts are files of the package (web/), read at run time: a packed
+// queue must find and serve them.
+try {
+  const { LocalQueue } = await import('@docker-worker/local-queue');
+  const queue = new LocalQueue({ webView: true });
+  await queue.start();
+  try {
+    for (const path of ['/', '/_webview/static/app.js', '/_webview/static/task-page.js', '/_webview/static/style.css']) {
+      const response = await fetch(`${queue.rootUrl}${path}`);
+      if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+    }
+    console.log('ok @docker-worker/local-queue serves its web view from the packed files');
+  } finally {
+    await queue.stop();
+  }
+} catch (err) {
+  failed++;
+  console.error(`@docker-worker/local-queue web view: ${err.message}`);
+}
 process.exit(failed === 0 ? 0 : 1);

@@ -66,7 +66,7 @@ export function showTask(main, taskId) {
   const rerun = el('button', { id: 'rerun', type: 'button', onclick: action('rerun') }, 'Rerun');
   const runs = el('tbody');
   const artifacts = el('tbody', { id: 'artifacts' });
-  const logTitle = el('h2', {}, 'Log');
+  const logTitle = el('h2', { id: 'log-title' }, 'Log');
   const logStatus = el('p', { id: 'log-status', class: 'muted' });
   const pre = el('pre', { id: 'log' });
   const definition = el('pre');

@@ -88,11 +88,16 @@ export interface EmbeddedQueue {
   credentials: { clientId: string; accessToken: string };
   /** The worker's own client: exactly the scopes a deployment gives a worker client. */
   workerCredentials: { clientId: string; accessToken: string };
+  /** The web view's page (`<rootUrl>/`), when it was asked for. */
+  webViewUrl: string | undefined;
   stop(): Promise<void>;
 }
 
-/** The embedded Taskcluster queue that serves when no `rootUrl` is configured. */
-export async function startEmbeddedQueue(config: WorkerConfig, options: { port?: number } = {}): Promise<EmbeddedQueue> {
+/**
+ * The embedded Taskcluster queue that serves when no `rootUrl` is configured; `webView` also
+ * serves the page of its tasks at its root URL (`worker start`; never for a deployment).
+ */
+export async function startEmbeddedQueue(config: WorkerConfig, options: { port?: number; webView?: boolean } = {}): Promise<EmbeddedQueue> {
   const queue = new LocalQueue({
     host: config.embeddedQueue.host,
     port: options.port ?? config.embeddedQueue.port,
@@ -100,6 +105,7 @@ export async function startEmbeddedQueue(config: WorkerConfig, options: { port?:
     // Empty: a temporary directory the queue removes when it stops (nothing left behind).
     storageDir: config.embeddedQueue.storageDir || undefined,
     roles: config.embeddedQueue.roles,
+    webView: options.webView ?? false,
   });
   await queue.start();
   // So a call the worker could not make against a deployment fails here too.
@@ -109,5 +115,5 @@ export async function startEmbeddedQueue(config: WorkerConfig, options: { port?:
     workerGroup: config.workerGroup,
     workerId: config.workerId,
   });
-  return { rootUrl: queue.rootUrl, credentials: queue.credentials, workerCredentials, stop: () => queue.stop() };
+  return { rootUrl: queue.rootUrl, credentials: queue.credentials, workerCredentials, webViewUrl: queue.webViewUrl, stop: () => queue.stop() };
 }

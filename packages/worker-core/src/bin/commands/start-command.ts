@@ -141,7 +141,7 @@ async function connect(config: WorkerConfig, say: (text: string) => void): Promi
     if (!config.taskcluster) throw new ConfigError('rootUrl is set, so taskcluster.clientId and taskcluster.accessToken are needed (or TASKCLUSTER_CLIENT_ID / TASKCLUSTER_ACCESS_TOKEN)');
     return { queue: new QueueClient({ rootUrl: config.rootUrl, credentials: config.taskcluster }) };
   }
-  const embedded = await startEmbeddedQueue(config);
+  const embedded = await startEmbeddedQueue(config, { webView: true });
   const path = await writeConnection(config.workDir, {
     rootUrl: embedded.rootUrl,
     ...embedded.credentials,
@@ -153,6 +153,7 @@ async function connect(config: WorkerConfig, say: (text: string) => void): Promi
       `  clientId:    ${embedded.credentials.clientId}\n` +
       `  accessToken: ${embedded.credentials.accessToken}\n` +
       `  task queue:  ${config.provisionerId}/${config.workerType}\n` +
+      `Web view: ${embedded.webViewUrl}\n` +
       `Submit tasks with: docker-worker submit FILE   (connection details in ${path})\n`,
   );
   return { queue: new QueueClient({ rootUrl: embedded.rootUrl, credentials: embedded.workerCredentials }), embedded };
