@@ -1,10 +1,11 @@
 /**
  * The `docker-worker` (or `worker`) command line: run, validate, start, submit. Loaded by worker.ts once V8 is set up.
- * Each action imports its command module when it runs, so the command tree itself loads only commander, and
- * `--help` / `--version` stay quick.
+ * Each action imports its command module when it runs, so the command tree itself loads only commander: shell
+ * completion walks it on every Tab, and `--help` / `--version` stay quick too.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { addCompletionCommands } from '../completion/completion-commands.js';
 import { endOutputQuietlyWhenStdoutCloses } from './closed-stdout.js';
 import { EXIT } from './exit-codes.js';
 
@@ -132,6 +133,8 @@ taskCommand('rerun', 'run a resolved task again, its retries reset')
   .action(async (taskId: string, options) => {
     process.exitCode = await (await taskCommands()).rerunCommand(taskId, options);
   });
+
+addCompletionCommands(program, command('completion'));
 
 try {
   await program.parseAsync(process.argv);
