@@ -62,6 +62,8 @@ command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v ruby >/dev/null || need+=(ruby)
 command -v openssl >/dev/null || need+=(openssl)
 command -v systemctl >/dev/null || need+=(systemd)
+# worker-core's shell completion tests run the real zsh (and bash).
+command -v zsh >/dev/null || need+=(zsh)
 # feature-interactive's display tests: an image with Xvfb and x11vnc, from a Debian root file system.
 command -v debootstrap >/dev/null || need+=(debootstrap)
 # feature-interactive's build compiles dw-init, the static init of interactive containers.

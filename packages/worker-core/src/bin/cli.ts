@@ -1,18 +1,25 @@
-/** The `docker-worker` (or `worker`) command line: run, validate, start, submit. Loaded by worker.ts once V8 is set up. */
+/**
+ * The `docker-worker` (or `worker`) command line: run, validate, start, submit. Loaded by worker.ts once V8 is set up.
+ * Each action imports its command module when it runs, so the command tree itself loads only commander: shell
+ * completion walks it on every Tab, and `--help` / `--version` stay quick too.
+ */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config-error.js';
-import { TaskFileError } from '../cli/task-file.js';
-import { RunInputError } from '../cli/run-inputs.js';
+import { addCompletionCommands } from '../completion/completion-commands.js';
 import { endOutputQuietlyWhenStdoutCloses } from './closed-stdout.js';
-import { WorkDirHeldError } from '../state/host-locks.js';
-import { SetupError } from './commands/common.js';
-import { runCommand } from './commands/run-command.js';
-import { startCommand } from './commands/start-command.js';
-import { submitCommand } from './commands/submit-command.js';
-import { validateCommand } from './commands/validate-command.js';
-import { artifactsCommand, cancelCommand, logCommand, rerunCommand, statusCommand } from './commands/task-commands.js';
 import { EXIT } from './exit-codes.js';
+
+/** Errors that mean "no task ran, and here is why" (exit 3, the message alone); imported only on this error path. */
+async function isSetupProblem(err: unknown): Promise<boolean> {
+  const [{ ConfigError }, { SetupError }, { TaskFileError }, { RunInputError }, { WorkDirHeldError }] = await Promise.all([
+    import('../config/config-error.js'),
+    import('./commands/common.js'),
+    import('../cli/task-file.js'),
+    import('../cli/run-inputs.js'),
+    import('../state/host-locks.js'),
+  ]);
+  return [ConfigError, SetupError, TaskFileError, RunInputError, WorkDirHeldError].some((type) => err instanceof type);
+}
 
 function withIdentityFlags(command: Command): Command {
   return command
@@ -59,6 +66,7 @@ withIdentityFlags(
     .option('--task <name>', 'a file of tasks: run this task and what it depends on')
     .option('--verbose', 'also print the worker\'s own info log (stderr)'),
 ).action(async (file: string, options) => {
+  const { runCommand } = await import('./commands/run-command.js');
   process.exitCode = await runCommand(file, options);
 });
 
@@ -68,6 +76,7 @@ command('validate')
   .option('--config <file>', 'worker config file (what the worker allows: privileged, features)')
   .option('--profile <name>', 'config profile')
   .action(async (file: string, options) => {
+    const { validateCommand } = await import('./commands/validate-command.js');
     process.exitCode = await validateCommand(file, options);
   });
 
@@ -76,6 +85,7 @@ withIdentityFlags(
     .description('run the worker daemon: on the configured rootUrl, or on an embedded queue when there is none')
     .option('--worker-runner', "speak worker-runner's protocol on stdin/stdout; config from $DOCKER_WORKER_CONFIG"),
 ).action(async (options) => {
+  const { startCommand } = await import('./commands/start-command.js');
   process.exitCode = await startCommand(options);
 });
 
@@ -86,8 +96,11 @@ command('submit')
   .option('--profile <name>', 'config profile')
   .option('--wait', 'follow the task: its log as it is written (every run), then exit like `worker run`')
   .action(async (file: string, options) => {
+    const { submitCommand } = await import('./commands/submit-command.js');
     process.exitCode = await submitCommand(file, options);
   });
+
+const taskCommands = () => import('./commands/task-commands.js');
 
 /** A command about one task on the queue a running `worker start` serves (or the configured rootUrl). */
 const taskCommand = (name: string, description: string): Command =>
@@ -98,28 +111,30 @@ const taskCommand = (name: string, description: string): Command =>
     .option('--profile <name>', 'config profile');
 
 taskCommand('status', 'print a task\'s state and runs; exit like `run` once it is resolved').action(async (taskId: string, options) => {
-  process.exitCode = await statusCommand(taskId, options);
+  process.exitCode = await (await taskCommands()).statusCommand(taskId, options);
 });
 taskCommand('log', 'print the log of a task\'s latest run (or --run N); -f follows it as it is written, every run')
   .option('-f, --follow', 'follow the log until the task is resolved')
   .option('--run <n>', 'that run\'s log')
   .action(async (taskId: string, options) => {
-    process.exitCode = await logCommand(taskId, options);
+    process.exitCode = await (await taskCommands()).logCommand(taskId, options);
   });
 taskCommand('artifacts', 'list the artifacts of a task\'s latest run (or --run N), or download them')
   .option('--run <n>', 'that run\'s artifacts')
   .option('--download <dir>', 'save them under this directory')
   .action(async (taskId: string, options) => {
-    process.exitCode = await artifactsCommand(taskId, options);
+    process.exitCode = await (await taskCommands()).artifactsCommand(taskId, options);
   });
 taskCommand('cancel', 'cancel a task (its run ends exception/canceled)').action(async (taskId: string, options) => {
-  process.exitCode = await cancelCommand(taskId, options);
+  process.exitCode = await (await taskCommands()).cancelCommand(taskId, options);
 });
 taskCommand('rerun', 'run a resolved task again, its retries reset')
   .option('--wait', 'follow the new run\'s log, exit like `run`')
   .action(async (taskId: string, options) => {
-    process.exitCode = await rerunCommand(taskId, options);
+    process.exitCode = await (await taskCommands()).rerunCommand(taskId, options);
   });
+
+addCompletionCommands(program, command('completion'));
 
 try {
   await program.parseAsync(process.argv);
@@ -127,8 +142,8 @@ try {
   if (err instanceof CommanderError) {
     // --help and --version are not errors; anything else is a usage problem.
     process.exitCode = err.exitCode === 0 ? 0 : EXIT.setup;
-  } else if (err instanceof ConfigError || err instanceof SetupError || err instanceof TaskFileError || err instanceof RunInputError || err instanceof WorkDirHeldError) {
-    process.stderr.write(`worker: ${err.message}\n`);
+  } else if (await isSetupProblem(err)) {
+    process.stderr.write(`worker: ${(err as Error).message}\n`);
     process.exitCode = EXIT.setup;
   } else {
     process.stderr.write(`worker: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
