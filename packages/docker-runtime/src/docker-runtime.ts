@@ -17,7 +17,8 @@ import {
   type ScopeRequirement,
   type TaskDefinition,
 } from '@docker-worker/worker-contract';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { DockerodeClass } from './load-dockerode.js';
 import { closeImageNames } from './close-images.js';
 import { DockerContainer } from './docker-container.js';
 import { engineFailure, engineMessage, statusCodeOf } from './engine-errors.js';
@@ -84,7 +85,7 @@ export class DockerRuntime implements Runtime {
     this.#registries = options.registries ?? {};
     this.#defaultRegistry = options.defaultRegistry ?? 'registry.hub.docker.com';
     this.#images = new ImageTracker(options.imageStateFile);
-    this.#docker = options.docker ?? new Dockerode(options.socketPath ? { socketPath: options.socketPath } : undefined);
+    this.#docker = options.docker ?? new DockerodeClass(options.socketPath ? { socketPath: options.socketPath } : undefined);
     this.#puller = new ImagePuller(this.#docker, {
       timeoutMs: options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS,
       attempts: Math.max(1, options.pullAttempts ?? 3),

@@ -31,6 +31,23 @@ describe('LogEcho', () => {
     expect(await echoed([log], { color: false, timestamps: false })).toBe(log);
   });
 
+  it('when plain, hands each chunk on as it came, even the start of a possible marker', async () => {
+    const view = new LogEcho({ colors: picocolors.createColors(false), timestamps: false });
+    const seen: Buffer[] = [];
+    view.on('data', (chunk: Buffer) => seen.push(chunk));
+    const chunks = [Buffer.from('[taskc'), Buffer.from('luster:error] x\npartial'), Buffer.from([0xe2, 0x98])];
+    for (const chunk of chunks) {
+      view.write(chunk);
+      // Nothing is held back to look at with the next chunk.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(Buffer.concat(seen)).toEqual(Buffer.concat(chunks.slice(0, chunks.indexOf(chunk) + 1)));
+    }
+    view.end();
+    await new Promise((resolve) => view.once('end', resolve));
+    expect(seen).toHaveLength(chunks.length);
+    seen.forEach((chunk, i) => expect(chunk).toBe(chunks[i]));
+  });
+
   it('colours the worker\'s lines by kind, even when a marker is cut between chunks', async () => {
     const whole = await echoed([log], { color: true, timestamps: false });
     const { cyan, red, yellow } = picocolors.createColors(true);

@@ -42,12 +42,21 @@ export class LogEcho extends Transform {
   /** The colour of the line being printed, when it is one of the worker's. */
   #lineColor: keyof Colors | undefined;
 
+  /**
+   * Neither colour nor timestamps: every byte goes out as it came, so chunks pass through
+   * untouched. Rendering them would turn each into a string, line by line, for the same bytes:
+   * for a 200 MB log on a pipe that was a second of the worker's CPU and most of its garbage.
+   */
+  readonly #plain: boolean;
+
   constructor(options: EchoOptions) {
     super();
     this.#options = options;
+    this.#plain = !options.colors.isColorSupported && !options.timestamps;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.#plain) return callback(null, chunk);
     this.push(this.#render(this.#pending + chunk.toString('latin1'), false));
     callback();
   }

@@ -1,4 +1,6 @@
-import { EngineUnavailableError } from '@docker-worker/worker-contract';
+import { existsSync } from 'node:fs';
+import { EngineUnavailableError, type FileTaskLog } from '@docker-worker/worker-contract';
+import { Gate } from './testing/gate.js';
 import { FakeQueue, httpError } from './testing/fake-queue.js';
 import { removeRunDirectories, runWith, testFeature } from './testing/task-run-fixture.js';
 
@@ -20,6 +22,45 @@ describe('TaskRun on the fake runtime', () => {
     expect(r.caches.released).toEqual([{ instance: r.caches.acquired[0], purge: false }]);
     expect(await r.claimStored()).toBe(false);
     expect(f.logText).toContain('hello\n');
+  });
+
+  it('the log file goes once the killed hooks are done, while the container is removed; a reader still open reads it whole', async () => {
+    let log: FileTaskLog | undefined;
+    let firstChunk: Promise<IteratorResult<Buffer>> | undefined;
+    let rest: AsyncIterator<Buffer> | undefined;
+    const started = new Gate();
+    const f = testFeature({
+      name: 'uploader',
+      uploads: true,
+      holds: { started },
+      context: (ctx) => {
+        log = ctx.log as FileTaskLog;
+        // A follower like the echo of `worker run`: it has the file open, and is behind.
+        rest = log.createReader({ follow: true })[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+        firstChunk = rest.next();
+      },
+    });
+    const r = await runWith({ features: [f], payload: { command: ['sh', '-c', 'echo hello; echo world'] } });
+    await started.reached;
+    const first = await firstChunk!;
+    const container = r.container()!;
+    const remove = container.remove.bind(container);
+    // The container's removal waits for the log file to go: it goes while the container is
+    // removed, not after the run.
+    let logGoneDuringRemoval = false;
+    container.remove = async () => {
+      for (let waited = 0; waited < 10_000 && existsSync(log!.path); waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      logGoneDuringRemoval ||= !existsSync(log!.path);
+      return remove();
+    };
+    started.open();
+    expect((await r.report).outcome).toEqual({ state: 'completed' });
+    expect(existsSync(log!.path)).toBe(false);
+    expect(logGoneDuringRemoval).toBe(true);
+    const chunks: Buffer[] = [first.value as Buffer];
+    for (let next = await rest!.next(); !next.done; next = await rest!.next()) chunks.push(next.value);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(f.logText);
+    expect(f.logText).toContain('hello\nworld\n');
   });
 
   it('an exit code listed in onExitStatus.purgeCaches fails the run and purges its caches', async () => {

@@ -43,6 +43,8 @@ export interface TestFeatureSpec {
   uploads?: boolean;
   /** Shared between features: every hook call appended as `<name>.<hook>`, to see the order across features. */
   journal?: string[];
+  /** Called with the run's context when the feature is started for it (before its first hook). */
+  context?: (ctx: TaskContext) => void;
 }
 
 /** A feature made for a test, and what its hooks saw. */
@@ -80,6 +82,7 @@ export function testFeature(spec: TestFeatureSpec): TestFeature {
 }
 
 function forTask(spec: TestFeatureSpec, recorded: TestFeature, ctx: TaskContext): TaskFeature {
+  spec.context?.(ctx);
   const enter = async (hook: Hook) => {
     recorded.calls.push(hook);
     spec.journal?.push(`${spec.name}.${hook}`);
