@@ -6,18 +6,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { TEST_IMAGE } from './harness.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../../..');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { installCommand, REPO, type CommandResult as Result } from './installed-command.js';
 
 describe('docker-worker, installed, in a task author\'s directory', () => {
   let dir: string;
@@ -39,11 +30,7 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
     dir = await mkdtemp(join(tmpdir(), 'dw-local-mode-'));
     project = join(dir, 'project');
     await mkdir(join(project, 'tasks'), { recursive: true });
-    const installed = await new Promise<Result>((done) =>
-      execFile('bash', [join(repo, 'scripts/install-command.sh'), join(dir, 'bin')], (err, stdout, stderr) => done({ code: err ? 1 : 0, stdout, stderr })),
-    );
-    expect(installed).toMatchObject({ code: 0 });
-    bin = join(dir, 'bin', 'docker-worker');
+    bin = await installCommand(join(dir, 'bin'));
     // Not under pnpm: nothing but the launcher decides the directory.
     const { INIT_CWD: _a, npm_lifecycle_event: _b, FORCE_COLOR: _c, NO_COLOR: _d, ...inherited } = process.env;
     env = { ...inherited, DW_WORK_DIR: join(dir, 'work') };
@@ -71,7 +58,7 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
   });
 
   it('--version on every command', async () => {
-    const version = (JSON.parse(await readFile(join(repo, 'packages/worker-core/package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(await readFile(join(REPO, 'packages/worker-core/package.json'), 'utf8')) as { version: string }).version;
     for (const args of [['--version'], ['run', '--version'], ['validate', '--version'], ['start', '--version'], ['submit', '--version']]) {
       const r = await dw(args);
       expect([args, r.code, r.stdout]).toEqual([args, 0, `${version}\n`]);

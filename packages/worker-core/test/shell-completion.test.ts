@@ -8,17 +8,11 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installCommand, type CommandResult as Result } from './installed-command.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../../..');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 function exec(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
   return new Promise((done) => {
@@ -47,8 +41,7 @@ describe('docker-worker completion: bash and zsh complete through the installed 
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dw-completion-'));
-    const installed = await exec('bash', [join(repo, 'scripts/install-command.sh'), join(dir, 'bin')]);
-    expect(installed).toMatchObject({ code: 0 });
+    await installCommand(join(dir, 'bin'));
     env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` };
     // The directory the user presses Tab in: a task file, another file, a directory.
     cwd = join(dir, 'checkout');

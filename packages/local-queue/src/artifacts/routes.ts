@@ -3,12 +3,13 @@
 
 import tc from 'taskcluster-client';
 import type { ServiceContext } from '../context.js';
-import { InputError, RequestConflict, ResourceExpired, ResourceNotFound } from '../errors.js';
+import { InputError, RequestConflict, ResourceNotFound } from '../errors.js';
 import type { Reply } from '../http/respond.js';
 import { scopedCredentials } from '../queue/task-credentials.js';
 import type { TaskRecord } from '../queue/state.js';
 import type { HandlerTable, RequestContext } from '../router.js';
 import { DOWNLOAD_URL_LIFETIME_MS, S3_PUT_URL_LIFETIME_MS } from '../storage/data-urls.js';
+import { downloadUrl, followLinks, readableArtifact } from './read.js';
 import { checkArtifactReplacement, DEFAULT_LINK_CONTENT_TYPE, laterExpiry } from './rules.js';
 import { artifactSummary, type ArtifactRecord, type ArtifactRequest } from './types.js';
 
@@ -50,29 +51,9 @@ export function artifactHandlers(ctx: ServiceContext): HandlerTable {
     const name = req.params.name!;
     req.authorize({ names: [name] });
     const { record, runId } = readRun(req);
-    const names = [name];
-    let artifact = artifacts.get(record.taskId, runId, name);
-    while (artifact?.storageType === 'link') {
-      const target = artifact.artifact!;
-      if (names.includes(target)) throw new InputError(`Artifact link cycle: ${[...names, target].join(' -> ')}`);
-      names.push(target);
-      artifact = artifacts.get(record.taskId, runId, target);
-    }
+    const { names, artifact } = followLinks(artifacts, record.taskId, runId, name);
     req.authorize({ names });
-    if (!artifact || !artifact.present) throw new ResourceNotFound(`Artifact ${names[names.length - 1]} not found`);
-    if (Date.parse(artifact.expires) <= Date.now()) throw new ResourceExpired(`Artifact ${artifact.name} has expired`);
-    return artifact;
-  };
-
-  const downloadUrl = (artifact: ArtifactRecord): string => {
-    switch (artifact.storageType) {
-      case 's3':
-        return urls.s3Get(artifact.taskId, artifact.runId, artifact.name);
-      case 'object':
-        return urls.objectGet(artifact.objectName!, Date.now() + DOWNLOAD_URL_LIFETIME_MS);
-      default:
-        return artifact.url!;
-    }
+    return readableArtifact(names, artifact);
   };
 
   /** getArtifact / getLatestArtifact: 303 to the data, or 424 for error artifacts. */
@@ -82,7 +63,7 @@ export function artifactHandlers(ctx: ServiceContext): HandlerTable {
     if (artifact.storageType === 'error') {
       return { status: 424, headers, body: { reason: artifact.reason, message: artifact.message } };
     }
-    const url = downloadUrl(artifact);
+    const url = downloadUrl(urls, artifact);
     return { status: 303, headers: { ...headers, location: url }, body: { storageType: artifact.storageType, url } };
   };
 
@@ -98,7 +79,7 @@ export function artifactHandlers(ctx: ServiceContext): HandlerTable {
         return { status: 200, body: { storageType: 'object', name, credentials } };
       }
       default:
-        return { status: 200, body: { storageType: artifact.storageType, url: downloadUrl(artifact) } };
+        return { status: 200, body: { storageType: artifact.storageType, url: downloadUrl(urls, artifact) } };
     }
   };
 

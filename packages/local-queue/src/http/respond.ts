@@ -10,6 +10,8 @@ export interface Reply {
   status: number;
   /** JSON-encoded when present; absent for 204 */
   body?: unknown;
+  /** Bytes sent as they are instead of a JSON body (their content-type in `headers`). */
+  raw?: Buffer;
   headers?: Record<string, string>;
 }
 
@@ -37,15 +39,19 @@ export async function readJsonBody(req: IncomingMessage, limit: number = MAX_JSO
   }
 }
 
+/** Node leaves the body out of the answer to a HEAD request itself (its headers stay). */
 export function sendReply(res: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { ...reply.headers };
-  if (reply.body === undefined) {
+  let payload = reply.raw;
+  if (reply.body !== undefined) {
+    payload = Buffer.from(JSON.stringify(reply.body), 'utf8');
+    headers['content-type'] = 'application/json; charset=utf-8';
+  }
+  if (payload === undefined) {
     res.writeHead(reply.status, headers);
     res.end();
     return;
   }
-  const payload = Buffer.from(JSON.stringify(reply.body), 'utf8');
-  headers['content-type'] = 'application/json; charset=utf-8';
   headers['content-length'] = String(payload.length);
   res.writeHead(reply.status, headers);
   res.end(payload);

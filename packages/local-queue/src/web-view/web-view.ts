@@ -7,9 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceContext } from '../context.js';
-import { ApiError, InternalServerError, InvalidRequestArguments, ResourceExpired, ResourceNotFound } from '../errors.js';
+import { downloadUrl, followLinks, readableArtifact } from '../artifacts/read.js';
+import { ApiError, InternalServerError, InvalidRequestArguments, ResourceNotFound } from '../errors.js';
+import { sendReply, type Reply } from '../http/respond.js';
 import { SLUGID_PATTERN } from '../schemas/patterns.js';
-import { DOWNLOAD_URL_LIFETIME_MS } from '../storage/data-urls.js';
 import { checkHost, checkSameSite, WebViewRefused } from './request-guard.js';
 import { StaticAssets } from './static-assets.js';
 import { taskDetail, taskList } from './task-views.js';
@@ -27,13 +28,6 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-cache',
 };
-
-interface Answer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  raw?: Buffer;
-}
 
 export class WebView {
   private constructor(
@@ -56,7 +50,7 @@ export class WebView {
   /** Answers one request; returns its status. */
   async handle(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<number> {
     req.resume();
-    let answer: Answer;
+    let answer: Reply;
     try {
       checkHost(req);
       answer = this.route(req, rawPath);
@@ -64,19 +58,11 @@ export class WebView {
       const error = err instanceof ApiError ? err : new InternalServerError(`Internal error: ${(err as Error).message}`);
       answer = { status: error.statusCode, body: { code: error.code, message: error.message } };
     }
-    const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...answer.headers };
-    let payload: Buffer | undefined = answer.raw;
-    if (answer.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(answer.body), 'utf8');
-      headers['content-type'] = 'application/json; charset=utf-8';
-    }
-    if (payload) headers['content-length'] = String(payload.length);
-    res.writeHead(answer.status, headers);
-    res.end(req.method === 'HEAD' ? undefined : payload);
+    sendReply(res, { ...answer, headers: { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...answer.headers } });
     return answer.status;
   }
 
-  private route(req: IncomingMessage, rawPath: string): Answer {
+  private route(req: IncomingMessage, rawPath: string): Reply {
     const method = req.method ?? 'GET';
     // A CORS preflight is what a foreign page's POST with our header needs first: refused.
     if (method === 'OPTIONS') throw new WebViewRefused('The web view answers no cross-origin requests: CORS preflight refused');
@@ -121,7 +107,7 @@ export class WebView {
   }
 
   /** A 303 to the artifact's bytes (links followed within the run), as getArtifact answers, without asking for scopes. */
-  private download(taskId: string, runIdText: string, rawName: string): Answer {
+  private download(taskId: string, runIdText: string, rawName: string): Reply {
     if (!RUN_ID.test(runIdText)) throw new InvalidRequestArguments(`Invalid URL parameter runId: '${runIdText}' does not match ${RUN_ID.source}`);
     let name: string;
     try {
@@ -133,24 +119,10 @@ export class WebView {
     const record = state.require(taskId);
     const runId = Number(runIdText);
     if (!record.runs[runId]) throw new ResourceNotFound(`Run ${runId} of task ${taskId} not found`);
-    const seen = new Set<string>();
-    let artifact = artifacts.get(taskId, runId, name);
-    while (artifact?.storageType === 'link' && !seen.has(artifact.name)) {
-      seen.add(artifact.name);
-      artifact = artifacts.get(taskId, runId, artifact.artifact!);
-    }
-    if (!artifact || !artifact.present || artifact.storageType === 'link') throw new ResourceNotFound(`Artifact ${name} of run ${runId} of task ${taskId} not found`);
-    if (Date.parse(artifact.expires) <= Date.now()) throw new ResourceExpired(`Artifact ${artifact.name} has expired`);
-    switch (artifact.storageType) {
-      case 'error':
-        return { status: 424, body: { reason: artifact.reason, message: artifact.message } };
-      case 'reference':
-        return { status: 303, headers: { location: artifact.url! } };
-      case 'object':
-        return { status: 303, headers: { location: urls.objectGet(artifact.objectName!, Date.now() + DOWNLOAD_URL_LIFETIME_MS) } };
-      default:
-        return { status: 303, headers: { location: urls.s3Get(taskId, runId, artifact.name) } };
-    }
+    const { names, artifact: found } = followLinks(artifacts, taskId, runId, name);
+    const artifact = readableArtifact(names, found);
+    if (artifact.storageType === 'error') return { status: 424, body: { reason: artifact.reason, message: artifact.message } };
+    return { status: 303, headers: { location: downloadUrl(urls, artifact) } };
   }
 }
 

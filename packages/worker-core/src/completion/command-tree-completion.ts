@@ -37,7 +37,6 @@ function subcommand(command: Command, name: string): Command | undefined {
   return [...command.commands, ...command.createHelp().visibleCommands(command)].find((sub) => sub.name() === name || sub.aliases().includes(name));
 }
 
-
 const takesValue = (option: Option): boolean => option.required || option.optional;
 
 /** `<file>` / `<dir>` in an option's flags or as an argument's name say that a path goes there. */
