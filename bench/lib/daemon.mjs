@@ -23,9 +23,15 @@ export const slugid = () => tc.slugid();
 
 /** A queue in this process and one `worker start` child serving it. */
 export class Daemon {
-  /** @param {{name: string, capacity?: number, env?: Record<string, string>}} options `env`: more worker settings (`DW_...`). */
-  constructor({ name, capacity = 1, env = {} }) {
+  /**
+   * @param {{name: string, capacity?: number, env?: Record<string, string>, workerBin?: string, nodeFlags?: string[]}} options
+   * `env`: more worker settings (`DW_...`); `workerBin` and `nodeFlags`: another build's
+   * `worker.js`, or Node flags of its own, to compare two daemons side by side.
+   */
+  constructor({ name, capacity = 1, env = {}, workerBin = bin, nodeFlags = nodeArgs }) {
     this.name = name;
+    this.workerBin = workerBin;
+    this.nodeFlags = nodeFlags;
     this.capacity = capacity;
     this.extraEnv = env;
     // A task queue of its own, so nothing else on the machine claims these tasks.
@@ -61,7 +67,7 @@ export class Daemon {
       ...this.extraEnv,
     };
     // As a deployment starts it (`node .../worker.js start`), no extra Node flags unless profiling.
-    this.child = spawn(process.execPath, [...nodeArgs, bin, 'start'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    this.child = spawn(process.execPath, [...this.nodeFlags, this.workerBin, 'start'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     this.pid = this.child.pid;
     this.exited = new Promise((r) => this.child.once('exit', r));
     const started = new Promise((ok, fail) => {
