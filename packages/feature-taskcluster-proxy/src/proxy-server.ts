@@ -3,9 +3,8 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerRespon
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
-import type { Credentials } from '@docker-worker/worker-contract';
+import { authorizationHeader, signedUrl, type Credentials } from '@docker-worker/worker-contract';
 import { proxyTarget } from './proxy-target.js';
-import { authorizationHeader, signedUrl } from './signing.js';
 import { inSubnet } from './subnet.js';
 
 /** Sent as `X-Taskcluster-Proxy-Version`: this package's version, read from its package.json. */

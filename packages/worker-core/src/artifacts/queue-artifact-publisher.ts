@@ -3,23 +3,12 @@ import type { Readable } from 'node:stream';
 import { Semaphore, type ArtifactErrorReason, type ArtifactPublisher, type Metrics, type UploadedArtifact, type UploadRequest, type UploadResult } from '@docker-worker/worker-contract';
 import pRetry, { AbortError } from 'p-retry';
 import tc from 'taskcluster-client';
+import { asError } from '../queue/as-error.js';
 import type { RunQueue } from '../queue/queue-client.js';
 import { ContentHasher, ContentLengthMismatchError } from './content-hasher.js';
 import { HttpStatusError, putBuffer, putStream } from './http-put.js';
 
 export type StorageType = 's3' | 'object';
-
-/**
- * p-retry only retries values that are `instanceof Error`; an error from another realm (a
- * test's VM context) or a thrown non-error is wrapped so it is retried like any network error.
- */
-function asError(err: unknown): Error {
-  if (err instanceof Error) return err;
-  const wrapped = new Error((err as { message?: unknown } | null)?.message ? String((err as { message: unknown }).message) : String(err), { cause: err });
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code !== undefined) Object.assign(wrapped, { code });
-  return wrapped;
-}
 
 /** `artifacts.uploadConcurrency`'s default. */
 export const DEFAULT_UPLOAD_CONCURRENCY = 4;

@@ -16,11 +16,24 @@ import tc from 'taskcluster-client';
  */
 const KEEP_ALIVE = { keepAlive: true, timeout: 60_000, maxSockets: 50 };
 
-let installed = false;
+let agents: { http: http.Agent; https: https.Agent } | undefined;
+
+/**
+ * The kept-alive agents, made once: taskcluster-client's calls and the per-artifact calls
+ * made without it (json-call.ts) share them, so both reuse the same connections.
+ */
+export function queueAgents(): { http: http.Agent; https: https.Agent } {
+  agents ??= { http: new http.Agent(KEEP_ALIVE), https: new https.Agent(KEEP_ALIVE) };
+  return agents;
+}
+
+/** The kept-alive agent for `url`'s protocol. */
+export function queueAgentFor(url: URL): http.Agent {
+  return url.protocol === 'https:' ? queueAgents().https : queueAgents().http;
+}
 
 export function keepQueueConnectionsAlive(): void {
-  if (installed) return;
-  installed = true;
-  tc.agents.http = new http.Agent(KEEP_ALIVE);
-  tc.agents.https = new https.Agent(KEEP_ALIVE);
+  if (tc.agents.http === queueAgents().http) return;
+  tc.agents.http = queueAgents().http;
+  tc.agents.https = queueAgents().https;
 }

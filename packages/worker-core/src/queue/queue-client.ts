@@ -1,10 +1,11 @@
 // taskcluster-client ships no types: the declaration written for it here goes out with this
-// file's (objectClient() returns one of its clients), so a consumer's type-check resolves it.
+// file's (the class fields hold its clients), so a consumer's type-check resolves it.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- only a reference is kept in the emitted .d.ts
 /// <reference path="../types/taskcluster-client.d.ts" preserve="true" />
 import type { Credentials, ExceptionReason, TaskDefinition } from '@docker-worker/worker-contract';
 import tc from 'taskcluster-client';
 import { AbortableClaims } from './abortable-claims.js';
+import { callJson, taskclusterApiUrl } from './json-call.js';
 import { keepQueueConnectionsAlive } from './keep-alive.js';
 import type { ReclaimReply, TaskClaim, TaskStatus } from './types.js';
 
@@ -152,12 +153,21 @@ export class RunQueue {
     await this.#queue.reportException(this.taskId, this.runId, { reason });
   }
 
+  /**
+   * createArtifact and finishArtifact are made once per artifact, so thousands of times for a
+   * directory of small files: they go without taskcluster-client (see json-call.ts).
+   */
   async createArtifact(name: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return (await this.#queue.createArtifact(this.taskId, this.runId, name, request)) as Record<string, unknown>;
+    return ((await callJson('POST', this.#artifactUrl(name), request, this.#credentials)) ?? {}) as Record<string, unknown>;
   }
 
   async finishArtifact(name: string, uploadId: string): Promise<void> {
-    await this.#queue.finishArtifact(this.taskId, this.runId, name, { uploadId });
+    await callJson('PUT', this.#artifactUrl(name), { uploadId }, this.#credentials);
+  }
+
+  #artifactUrl(name: string): URL {
+    const path = `/task/${encodeURIComponent(this.taskId)}/runs/${this.runId}/artifacts/${encodeURIComponent(name)}`;
+    return taskclusterApiUrl(this.rootUrl, 'queue', 'v1', path);
   }
 
   /**
@@ -186,8 +196,22 @@ export class RunQueue {
     return reply.taskId;
   }
 
-  /** An object-service client with the credentials the queue handed out for one upload. */
-  objectClient(credentials: Credentials): InstanceType<typeof tc.Object> {
-    return new tc.Object({ rootUrl: this.rootUrl, credentials });
+  /**
+   * The object service's two calls of one upload (what taskcluster-client's `upload` needs of
+   * an object client), with the credentials the queue handed out for it.
+   */
+  objectClient(credentials: Credentials): ObjectUploadClient {
+    const rootUrl = this.rootUrl;
+    const url = (route: string, name: string) => taskclusterApiUrl(rootUrl, 'object', 'v1', `/${route}/${encodeURIComponent(name)}`);
+    return {
+      createUpload: (name, request) => callJson('PUT', url('upload', name), request, credentials),
+      finishUpload: (name, request) => callJson('POST', url('finish-upload', name), request, credentials),
+    };
   }
+}
+
+/** An object-service client reduced to the calls of an upload. */
+export interface ObjectUploadClient {
+  createUpload(name: string, request: Record<string, unknown>): Promise<unknown>;
+  finishUpload(name: string, request: Record<string, unknown>): Promise<unknown>;
 }

@@ -24,6 +24,10 @@ declare module 'taskcluster-client' {
     buildSignedUrl(method: ApiMethod, ...args: unknown[]): string;
     [method: string]: any;
   }
+  interface UploadObjectClient {
+    createUpload(name: string, request: Record<string, unknown>): Promise<unknown>;
+    finishUpload(name: string, request: Record<string, unknown>): Promise<unknown>;
+  }
   interface UploadOptions {
     projectId: string;
     name: string;
@@ -31,7 +35,8 @@ declare module 'taskcluster-client' {
     contentLength: number;
     expires: string | Date;
     uploadId: string;
-    object: TcClient;
+    /** An object-service client (tc.Object), or anything with the only two calls `upload` makes of it. */
+    object: TcClient | UploadObjectClient;
     streamFactory: () => Promise<NodeJS.ReadableStream> | NodeJS.ReadableStream;
     retries?: number;
   }

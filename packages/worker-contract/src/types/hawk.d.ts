@@ -1,4 +1,4 @@
-// hawk@9 ships no type definitions; only the client-side calls the proxy signs with are declared.
+// hawk@9 ships no type definitions; only the client-side calls the worker signs with are declared.
 declare module 'hawk' {
   export interface HawkClientCredentials {
     id: string;

@@ -1,0 +1,210 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { LocalQueue } from '@docker-worker/local-queue';
+import tc from 'taskcluster-client';
+import { callJson, taskclusterApiUrl, TaskclusterCallError } from '../src/queue/json-call.js';
+import { QueueClient, statusCodeOf, type RunQueue } from '../src/queue/queue-client.js';
+
+/** What the relay saw of one request. */
+interface Seen {
+  method: string;
+  path: string;
+  socket: Socket;
+  /** What the relay answered itself instead of passing the request on. */
+  injected?: 'status 500' | 'connection dropped';
+}
+
+/**
+ * The per-artifact calls (createArtifact, finishArtifact, object createUpload/finishUpload) go
+ * without taskcluster-client (src/queue/json-call.ts). They run here against the embedded
+ * queue through an HTTP relay that records each request with its socket, adds a request id to
+ * every answer, and can fail chosen requests (a 500, or a dropped connection) before passing
+ * the rest on.
+ */
+describe('per-artifact queue calls over Node http', () => {
+  let dir: string;
+  let queue: LocalQueue;
+  let relay: http.Server;
+  let rootUrl: string;
+  let client: QueueClient;
+  const seen: Seen[] = [];
+  /** Failures to inject, in order, into the next requests whose path includes `match`. */
+  let failures: Array<{ match: string; how: NonNullable<Seen['injected']> }> = [];
+
+  function pass(req: IncomingMessage, res: ServerResponse): void {
+    const target = new URL(queue.rootUrl);
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-for-request-id': 'relay-request-1' });
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dw-artifact-calls-'));
+    queue = new LocalQueue({ storageDir: join(dir, 'queue'), longPollSeconds: 1 });
+    await queue.start();
+    relay = http.createServer((req, res) => {
+      const record: Seen = { method: req.method ?? '', path: req.url ?? '', socket: req.socket };
+      seen.push(record);
+      const index = failures.findIndex((f) => record.path.includes(f.match));
+      if (index === -1) return pass(req, res);
+      record.injected = failures.splice(index, 1)[0]!.how;
+      req.resume();
+      if (record.injected === 'connection dropped') return void req.socket.destroy();
+      res.writeHead(500, { 'content-type': 'application/json', 'x-request-id': 'relay-500' });
+      res.end(JSON.stringify({ code: 'InternalServerError', message: 'injected failure' }));
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    rootUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    client = new QueueClient({ rootUrl, credentials: queue.credentials });
+  });
+
+  afterAll(async () => {
+    relay.closeAllConnections();
+    relay.close();
+    await queue.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    seen.length = 0;
+    failures = [];
+  });
+
+  let tasks = 0;
+
+  /** A claimed run of a new task, with the claim's temporary credentials. */
+  async function claimedRun(): Promise<RunQueue> {
+    const taskId = tc.slugid();
+    // A queue of its own per test, so no claim picks up another test's task.
+    const taskQueueId = `test/calls-${++tasks}`;
+    await client.createTask(taskId, {
+      taskQueueId,
+      schedulerId: 'test',
+      created: new Date().toJSON(),
+      deadline: new Date(Date.now() + 3_600_000).toJSON(),
+      payload: {},
+      metadata: { name: 'artifact calls', description: '', owner: 'test@example.com', source: 'https://example.com' },
+    });
+    const [claim] = await client.claimWork(taskQueueId, { workerGroup: 'g', workerId: 'w', tasks: 1 });
+    expect(claim?.credentials.certificate).toBeTruthy();
+    return client.forRun(taskId, claim!.runId, claim!.credentials);
+  }
+
+  const expires = () => new Date(Date.now() + 3_600_000).toJSON();
+  const ofArtifacts = () => seen.filter((s) => s.path.includes('/artifacts/'));
+
+  it('creates an s3 artifact (a name with slashes and spaces) and PUTs to its putUrl', async () => {
+    const run = await claimedRun();
+    const name = 'public/dir one/file #1.txt';
+    const reply = await run.createArtifact(name, { storageType: 's3', contentType: 'text/plain', expires: expires() });
+    expect(reply).toMatchObject({ storageType: 's3', contentType: 'text/plain' });
+    expect(ofArtifacts().map((s) => [s.method, s.path])).toEqual([
+      ['POST', `/api/queue/v1/task/${run.taskId}/runs/${run.runId}/artifacts/${encodeURIComponent(name)}`],
+    ]);
+    const body = Buffer.from('hello');
+    const put = await fetch(String(reply.putUrl), { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });
+    expect(put.status).toBe(200);
+    const listed = await client.listArtifacts(run.taskId, run.runId);
+    expect(listed).toEqual([expect.objectContaining({ name, storageType: 's3', contentType: 'text/plain' })]);
+    expect(await (await fetch(client.artifactUrl(run.taskId, run.runId, name))).text()).toBe('hello');
+  });
+
+  it('uploads an object artifact: createArtifact, object createUpload and finishUpload, finishArtifact', async () => {
+    const run = await claimedRun();
+    const name = 'public/object.txt';
+    const reply = await run.createArtifact(name, { storageType: 'object', contentType: 'text/plain', expires: expires() });
+    const credentials = reply.credentials as { clientId: string; accessToken: string; certificate?: string };
+    await tc.upload({
+      projectId: String(reply.projectId),
+      name: String(reply.name),
+      uploadId: String(reply.uploadId),
+      expires: String(reply.expires),
+      contentType: 'text/plain',
+      contentLength: 6,
+      object: run.objectClient(credentials),
+      streamFactory: () => Readable.from([Buffer.from('object')]),
+    });
+    await run.finishArtifact(name, String(reply.uploadId));
+    expect(seen.filter((s) => s.path.startsWith('/api/object/v1/')).map((s) => [s.method, s.path])).toEqual([
+      ['PUT', `/api/object/v1/upload/${encodeURIComponent(String(reply.name))}`],
+      ['POST', `/api/object/v1/finish-upload/${encodeURIComponent(String(reply.name))}`],
+    ]);
+    expect(await client.listArtifacts(run.taskId, run.runId)).toEqual([expect.objectContaining({ name, storageType: 'object' })]);
+  });
+
+  it('fails a 4xx at once with the status, the service’s message and the request id', async () => {
+    const run = await claimedRun();
+    const name = 'public/not-an-object.txt';
+    await run.createArtifact(name, { storageType: 's3', contentType: 'text/plain', expires: expires() });
+    const error = await run.finishArtifact(name, tc.slugid()).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(TaskclusterCallError);
+    expect(statusCodeOf(error)).toBe(400);
+    // The service's error code, as taskcluster-client reports it.
+    expect((error as TaskclusterCallError).code).toBe((error as { body: { code: string } }).body.code);
+    expect((error as TaskclusterCallError).code).toBe('InputError');
+    expect((error as Error).message).toContain(`Only object artifacts can be finished; ${name} is s3`);
+    expect((error as Error).message).toContain('relay-request-1');
+    // Sent once: createArtifact, then the one finishArtifact.
+    expect(ofArtifacts().map((s) => s.method)).toEqual(['POST', 'PUT']);
+  });
+
+  it('signs with the run’s credentials: a wrong access token is refused 401, once', async () => {
+    const run = await claimedRun();
+    const forged = client.forRun(run.taskId, run.runId, { ...run.credentials, accessToken: 'not-the-token' });
+    const error = await forged.createArtifact('public/forged.txt', { storageType: 's3', contentType: 'text/plain', expires: expires() }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(statusCodeOf(error)).toBe(401);
+    expect(ofArtifacts()).toHaveLength(1);
+  });
+
+  it('retries a 500 and a dropped connection, then succeeds', async () => {
+    const run = await claimedRun();
+    failures = [
+      { match: '/artifacts/', how: 'status 500' },
+      { match: '/artifacts/', how: 'connection dropped' },
+    ];
+    const reply = await run.createArtifact('public/retried.txt', { storageType: 's3', contentType: 'text/plain', expires: expires() });
+    expect(reply.storageType).toBe('s3');
+    expect(ofArtifacts().map((s) => s.injected ?? 'passed')).toEqual(['status 500', 'connection dropped', 'passed']);
+  });
+
+  it('gives up after its retries with the last 5xx as the client would report it', async () => {
+    failures = [
+      { match: '/nowhere', how: 'status 500' },
+      { match: '/nowhere', how: 'status 500' },
+    ];
+    const url = taskclusterApiUrl(rootUrl, 'queue', 'v1', '/nowhere');
+    const error = await callJson('POST', url, {}, undefined, { retries: 1, minRetryDelay: 10 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(statusCodeOf(error)).toBe(500);
+    expect((error as Error).message).toBe('injected failure (request id relay-500)');
+    expect(seen.map((s) => s.injected)).toEqual(['status 500', 'status 500']);
+  });
+
+  it('keeps one connection alive across a run’s sequential artifact calls', async () => {
+    const run = await claimedRun();
+    for (let i = 0; i < 5; i++) {
+      await run.createArtifact(`public/many/${i}.txt`, { storageType: 's3', contentType: 'text/plain', expires: expires() });
+    }
+    const calls = ofArtifacts();
+    expect(calls).toHaveLength(5);
+    expect(new Set(calls.map((s) => s.socket)).size).toBe(1);
+  });
+});
