@@ -6,6 +6,11 @@
  * each (createArtifact, then the PUT to its putUrl), made from this process with
  * taskcluster-client and Node's http client, 8 at a time, to the same queue.
  *
+ * The same files as a `volume` artifact make a third side: the task copies them from the image
+ * into `/out`, a host directory the worker mounts, and the worker uploads them from there
+ * without the engine's archive endpoint (the task's copy is counted in that side's time).
+ * Target: ≤ 0.5× the directory side.
+ *
  * Besides wall time, what each file costs in CPU: the daemon's (utime + stime from /proc) and
  * the embedded queue's (this process's process.cpuUsage() while the daemon side runs; the
  * queue is all this process does then), and the daemon's peak RSS (VmHWM).
@@ -72,6 +77,7 @@ export async function directoryArtifact({ quick = false, files = quick ? 2_000 :
     await must('docker', ['build', '-q', '-t', image, context]);
     await rm(join(context, 'files'), { recursive: true });
     const payload = { image, command: ['true'], maxRunTime: 3600, artifacts: { 'public/files': { type: 'directory', path: '/data/files' } } };
+    const volumePayload = { image, command: ['sh', '-c', 'cp -r /data/files/. /out/'], maxRunTime: 3600, artifacts: { 'public/files': { type: 'volume', path: '/out' } } };
 
     const { client } = daemon;
     const expires = new Date(Date.now() + 86400_000).toISOString();
@@ -80,6 +86,22 @@ export async function directoryArtifact({ quick = false, files = quick ? 2_000 :
     const runQueue = client.forRun(baselineTask, 0, claim.credentials);
     // What the queue stored is dropped after each side, as a remote S3 would leave nothing here.
     const forget = () => rm(join(dir, 'queue', 's3'), { recursive: true, force: true }).then(() => mkdir(join(dir, 'queue', 's3'), { recursive: true }));
+    /** One task of `taskPayload` through the daemon: wall time, CPU of both processes, peak RSS. */
+    const throughDaemon = async (taskPayload) => {
+      await daemon.parked();
+      const cpu0 = await cpuMs(daemon.pid);
+      const queue0 = process.cpuUsage();
+      const started = now();
+      const taskId = await daemon.create(taskPayload);
+      await daemon.resolution(taskId);
+      const wallMs = now() - started;
+      const queueCpu = process.cpuUsage(queue0);
+      const workerCpuMs = (await cpuMs(daemon.pid)) - cpu0;
+      const last = `public/files/d${Math.floor((files - 1) / PER_DIR)}/f${files - 1}.bin`;
+      if (!daemon.queue.artifactPath(taskId, 0, last)) throw new BenchError(`${last} was not uploaded`);
+      await forget();
+      return { wallMs, workerCpuMs, queueCpuMs: (queueCpu.user + queueCpu.system) / 1000, peakRssMb: await peakRssMb(daemon.pid) };
+    };
     let n = 0;
     const sides = {
       baseline: async () => {
@@ -106,28 +128,17 @@ export async function directoryArtifact({ quick = false, files = quick ? 2_000 :
         if (paths.length !== files) throw new BenchError(`docker cp gave ${paths.length} files`);
         return { wallMs };
       },
-      daemon: async () => {
-        await daemon.parked();
-        const cpu0 = await cpuMs(daemon.pid);
-        const queue0 = process.cpuUsage();
-        const started = now();
-        const taskId = await daemon.create(payload);
-        await daemon.resolution(taskId);
-        const wallMs = now() - started;
-        const queueCpu = process.cpuUsage(queue0);
-        const workerCpuMs = (await cpuMs(daemon.pid)) - cpu0;
-        const uploaded = daemon.queue.taskState(taskId) && daemon.queue.artifactPath(taskId, 0, `public/files/d0/f0.bin`);
-        if (!uploaded) throw new BenchError('public/files/d0/f0.bin was not uploaded');
-        await forget();
-        return { wallMs, workerCpuMs, queueCpuMs: (queueCpu.user + queueCpu.system) / 1000, peakRssMb: await peakRssMb(daemon.pid) };
-      },
+      daemon: () => throughDaemon(payload),
+      volume: () => throughDaemon(volumePayload),
     };
     // No warm-up round: each side is long, and the first of each is as warm as a real task's.
     const r = await interleave(sides, runs, { warmUp: false });
     const b = median(r.baseline.map((x) => x.wallMs));
     const w = median(r.daemon.map((x) => x.wallMs));
+    const v = median(r.volume.map((x) => x.wallMs));
     const peak = Math.max(...r.daemon.map((x) => x.peakRssMb));
     const perFile = (ms) => `${((ms / files) * 1000).toFixed(0)} µs`;
+    const cpuPerFile = (side) => `worker ${perFile(median(side.map((x) => x.workerCpuMs)))}, embedded queue ${perFile(median(side.map((x) => x.queueCpuMs)))}`;
     return [
       row({
         name: `directory artifact (${files.toLocaleString('en')} files of 1 KiB, worker start, queue in another process)`,
@@ -139,7 +150,17 @@ export async function directoryArtifact({ quick = false, files = quick ? 2_000 :
         rss: `${peak.toFixed(0)} MB`,
         note:
           `${runs} interleaved round(s); baseline: docker cp + createArtifact and PUT per file, ${BASELINE_CONCURRENCY} at a time; ` +
-          `CPU per file: worker ${perFile(median(r.daemon.map((x) => x.workerCpuMs)))}, embedded queue ${perFile(median(r.daemon.map((x) => x.queueCpuMs)))}`,
+          `CPU per file: ${cpuPerFile(r.daemon)}`,
+      }),
+      row({
+        name: `the same ${files.toLocaleString('en')} files as a volume artifact (the task copying them into /out), against the directory artifact`,
+        baseline: seconds(w),
+        worker: seconds(v),
+        ratio: v / w,
+        target: '≤ 0.50×',
+        holds: v / w <= 0.5,
+        rss: `${Math.max(...r.volume.map((x) => x.peakRssMb)).toFixed(0)} MB`,
+        note: `${runs} interleaved round(s); CPU per file: ${cpuPerFile(r.volume)}`,
       }),
     ];
   } finally {

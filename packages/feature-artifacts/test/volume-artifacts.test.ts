@@ -15,8 +15,10 @@ const SHUTDOWN = { state: 'exception', reason: 'worker-shutdown' } as const;
 type Declared = Record<string, { type: 'file' | 'directory' | 'volume'; path: string; expires?: string }>;
 
 /** The feature linked (volumes made) and the task started, as the run does. */
-async function linked(declared: Declared, options: { publisher?: RecordingPublisher; files?: Record<string, string> } = {}) {
+async function linked(declared: Declared, options: { publisher?: RecordingPublisher; files?: Record<string, string>; runDirectory?: boolean } = {}) {
   const ctx = await testContext({ publisher: options.publisher });
+  // Contexts without a run directory: the feature makes a directory of its own.
+  if (options.runDirectory === false) delete (ctx as { workDir?: string }).workDir;
   const feature: TaskFeature = artifactsFeature.forTask(ctx, { artifacts: declared });
   const additions = (await feature.link!()) as ContainerAdditions | undefined;
   await feature.started!();
@@ -123,11 +125,24 @@ describe('artifacts feature: volume artifacts', () => {
     expect(log.errors).toContain('Artifact "public/gone" not found at "/gone"');
   });
 
-  it('on a worker shutdown, `killed` publishes the volumes (and only them), then removes them', async () => {
-    const { feature, hostDir, publisher, binds } = await linked(
+  it('on a worker shutdown, `killed` publishes the volumes (and only them), leaving them in the run directory the run removes', async () => {
+    const { ctx, feature, hostDir, publisher, binds } = await linked(
       { 'public/vol': { type: 'volume', path: '/vol' }, 'public/dir': { type: 'directory', path: '/dir' } },
       { files: { '/dir/a.txt': 'a' } },
     );
+    await writeFile(join(hostDir('/vol'), 'saved.txt'), 'saved');
+    await feature.killed!(SHUTDOWN);
+    expect([...publisher.stored.keys()]).toEqual(['public/vol/saved.txt']);
+    // Removed with the run's directory, after the resolution, not before it.
+    for (const bind of binds) {
+      expect(bind.hostPath.startsWith(`${ctx.workDir}/`)).toBe(true);
+      expect((await stat(bind.hostPath)).isDirectory()).toBe(true);
+    }
+  });
+
+  it('without a run directory, `killed` removes the directory it made for the volumes', async () => {
+    const { ctx, feature, hostDir, publisher, binds } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } }, { runDirectory: false });
+    expect(ctx.workDir).toBeUndefined();
     await writeFile(join(hostDir('/vol'), 'saved.txt'), 'saved');
     await feature.killed!(SHUTDOWN);
     expect([...publisher.stored.keys()]).toEqual(['public/vol/saved.txt']);
@@ -156,8 +171,8 @@ describe('artifacts feature: volume artifacts', () => {
   it.each([
     ['canceled', { state: 'canceled' } as const],
     ['completed', { state: 'completed' } as const],
-  ])('a %s run publishes nothing in `killed`, and its volumes are removed', async (_label, outcome) => {
-    const { feature, hostDir, publisher, binds } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } });
+  ])('a %s run publishes nothing in `killed`; volumes of their own directory are removed', async (_label, outcome) => {
+    const { feature, hostDir, publisher, binds } = await linked({ 'public/vol': { type: 'volume', path: '/vol' } }, { runDirectory: false });
     await writeFile(join(hostDir('/vol'), 'a.txt'), 'a');
     await feature.killed!(outcome);
     expect(publisher.stored.size).toBe(0);

@@ -14,18 +14,21 @@ interface Seen {
   method: string;
   path: string;
   socket: Socket;
+  /** The request's content-length header, if it sent one. */
+  contentLength: string | undefined;
   /** What the relay answered itself instead of passing the request on. */
   injected?: 'status 500' | 'connection dropped';
 }
 
 /**
- * The per-artifact calls (createArtifact, finishArtifact, object createUpload/finishUpload) go
- * without taskcluster-client (src/queue/json-call.ts). They run here against the embedded
+ * The calls made per task and per artifact (claimWork, reclaimTask, the resolutions,
+ * createArtifact, finishArtifact, object createUpload/finishUpload) go without
+ * taskcluster-client (src/queue/json-call.ts). They run here against the embedded
  * queue through an HTTP relay that records each request with its socket, adds a request id to
  * every answer, and can fail chosen requests (a 500, or a dropped connection) before passing
  * the rest on.
  */
-describe('per-artifact queue calls over Node http', () => {
+describe('per-task and per-artifact queue calls over Node http', () => {
   let dir: string;
   let queue: LocalQueue;
   let relay: http.Server;
@@ -45,6 +48,10 @@ describe('per-artifact queue calls over Node http', () => {
       },
     );
     upstream.on('error', () => res.destroy());
+    // A caller that hangs up (an aborted long poll) hangs up on the queue too, as it would without the relay.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   }
 
@@ -53,7 +60,7 @@ describe('per-artifact queue calls over Node http', () => {
     queue = new LocalQueue({ storageDir: join(dir, 'queue'), longPollSeconds: 1 });
     await queue.start();
     relay = http.createServer((req, res) => {
-      const record: Seen = { method: req.method ?? '', path: req.url ?? '', socket: req.socket };
+      const record: Seen = { method: req.method ?? '', path: req.url ?? '', socket: req.socket, contentLength: req.headers['content-length'] };
       seen.push(record);
       const index = failures.findIndex((f) => record.path.includes(f.match));
       if (index === -1) return pass(req, res);
@@ -206,5 +213,59 @@ describe('per-artifact queue calls over Node http', () => {
     const calls = ofArtifacts();
     expect(calls).toHaveLength(5);
     expect(new Set(calls.map((s) => s.socket)).size).toBe(1);
+  });
+
+  it('reclaims, then resolves with the new credentials; methods without input send an empty body', async () => {
+    const run = await claimedRun();
+    const before = run.credentials.accessToken;
+    const reclaimed = await run.reclaim();
+    expect(reclaimed.credentials.accessToken).not.toBe(before);
+    expect(run.credentials).toEqual(reclaimed.credentials);
+    await run.reportCompleted();
+    expect((await client.status(run.taskId)).runs[0]).toMatchObject({ state: 'completed' });
+    const calls = seen.filter((s) => s.path.startsWith(`/api/queue/v1/task/${run.taskId}/runs/`));
+    expect(calls.map((s) => [s.method, s.path.split('/').at(-1), s.contentLength])).toEqual([
+      ['POST', 'reclaim', '0'],
+      ['POST', 'completed', '0'],
+    ]);
+  });
+
+  it('reports failed and exception runs, the exception with its reason', async () => {
+    const failed = await claimedRun();
+    await failed.reportFailed();
+    expect((await client.status(failed.taskId)).runs[0]).toMatchObject({ state: 'failed' });
+    const excepted = await claimedRun();
+    await excepted.reportException('worker-shutdown');
+    expect((await client.status(excepted.taskId)).runs[0]).toMatchObject({ state: 'exception', reasonResolved: 'worker-shutdown' });
+  });
+
+  it('an aborted claimWork drops its request at once and claims nothing', async () => {
+    const taskQueueId = `test/calls-${++tasks}`;
+    const controller = new AbortController();
+    const claiming = client.claimWork(taskQueueId, { workerGroup: 'g', workerId: 'w', tasks: 1 }, { signal: controller.signal });
+    const outcome = claiming.then(
+      () => 'answered',
+      (err: unknown) => err,
+    );
+    // Wait until the long poll is with the queue, then abandon it.
+    for (const until = Date.now() + 10_000; !seen.some((s) => s.path.includes('/claim-work/')); ) {
+      if (Date.now() > until) throw new Error('claimWork never reached the queue');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    controller.abort(new Error('worker stopping'));
+    expect(await outcome).toMatchObject({ message: 'worker stopping' });
+    expect(seen.filter((s) => s.path.includes('/claim-work/'))).toHaveLength(1);
+    // The task created afterwards is still there for the next claim.
+    const taskId = tc.slugid();
+    await client.createTask(taskId, {
+      taskQueueId,
+      schedulerId: 'test',
+      created: new Date().toJSON(),
+      deadline: new Date(Date.now() + 3_600_000).toJSON(),
+      payload: {},
+      metadata: { name: 'after an abort', description: '', owner: 'test@example.com', source: 'https://example.com' },
+    });
+    const [claim] = await client.claimWork(taskQueueId, { workerGroup: 'g', workerId: 'w', tasks: 1 });
+    expect(claim?.status.taskId).toBe(taskId);
   });
 });

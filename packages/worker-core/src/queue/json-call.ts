@@ -6,13 +6,15 @@ import { asError } from './as-error.js';
 import { queueAgentFor } from './keep-alive.js';
 
 /**
- * One Taskcluster API call with a JSON body, on Node's own http client. For the calls made once
- * per artifact (createArtifact, finishArtifact, the object service's createUpload and
- * finishUpload): through taskcluster-client each one allocated about 40 KB in its HTTP library,
- * which outlived the young generation while the call was in flight and was promoted, so a
- * directory of thousands of small files grew the daemon's heap. Behaves as taskcluster-client
- * does for its callers: Hawk-signed, 5xx and network errors retried with exponential backoff,
- * other answers not, and failures thrown as `TaskclusterCallError` with the client's fields.
+ * One Taskcluster API call with a JSON body, on Node's own http client. For the calls a worker
+ * makes for every task and every artifact (claimWork, reclaimTask, the resolutions,
+ * createArtifact, finishArtifact, the object service's createUpload and finishUpload): through
+ * taskcluster-client each one allocated about 40 KB in its HTTP library, which outlived the
+ * young generation while the call was in flight and was promoted, so a directory of thousands
+ * of small files grew the daemon's heap, and each task cost the daemon CPU for it. Behaves as
+ * taskcluster-client does for its callers: Hawk-signed, 5xx and network errors retried with
+ * exponential backoff, other answers not, and failures thrown as `TaskclusterCallError` with
+ * the client's fields.
  */
 
 export interface JsonCallOptions {
@@ -22,6 +24,8 @@ export interface JsonCallOptions {
   minRetryDelay?: number;
   /** One attempt's bound, ms, from sending to the end of the answer (taskcluster-client's: 30 s). */
   timeoutMs?: number;
+  /** Aborting drops the request under way (its connection only) and stops the retries. */
+  signal?: AbortSignal;
 }
 
 const DEFAULTS = { retries: 5, minRetryDelay: 200, timeoutMs: 30_000 } as const;
@@ -65,16 +69,19 @@ export function taskclusterApiUrl(rootUrl: string, service: string, version: str
 }
 
 /**
- * `method` of `url` with `payload` as its JSON body, signed with `credentials` when they are
- * given. Resolves to the answer's JSON (undefined for an empty or non-JSON answer).
+ * `method` of `url` with `payload` as its JSON body (none when undefined, as taskcluster-client
+ * sends methods without input), signed with `credentials` when they are given. Resolves to the
+ * answer's JSON (undefined for an empty or non-JSON answer).
  */
 export async function callJson(method: 'POST' | 'PUT', url: URL, payload: unknown, credentials: Credentials | undefined, options: JsonCallOptions = {}): Promise<unknown> {
-  const body = JSON.stringify(payload);
+  const body = payload === undefined ? undefined : JSON.stringify(payload);
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const { signal } = options;
+  signal?.throwIfAborted();
   return pRetry(
     async () => {
       try {
-        return await attempt(method, url, body, credentials, timeoutMs);
+        return await attempt(method, url, body, credentials, timeoutMs, signal);
       } catch (err) {
         // A status below 500 (4xx, an unexpected redirect) will not change by asking again.
         if (err instanceof TaskclusterCallError && err.statusCode < 500) throw new AbortError(err);
@@ -87,23 +94,28 @@ export async function callJson(method: 'POST' | 'PUT', url: URL, payload: unknow
       maxTimeout: 30_000,
       factor: 2,
       randomize: true,
+      signal,
     },
   );
 }
 
-function attempt(method: string, url: URL, body: string, credentials: Credentials | undefined, timeoutMs: number): Promise<unknown> {
+function attempt(method: string, url: URL, body: string | undefined, credentials: Credentials | undefined, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const headers: http.OutgoingHttpHeaders = {
-      accept: 'application/json',
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-    };
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(body);
+    }
     // Signed like taskcluster-client: only with both halves of the credentials.
     if (credentials?.clientId && credentials.accessToken) headers.authorization = authorizationHeader(url.href, method, credentials);
     const send = url.protocol === 'https:' ? https.request : http.request;
     const fail = (err: Error): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', drop);
       reject(err);
+    };
+    const drop = (): void => {
+      req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     };
     const req = send(url, { method, headers, agent: queueAgentFor(url) }, (res) => {
       const chunks: Buffer[] = [];
@@ -111,6 +123,7 @@ function attempt(method: string, url: URL, body: string, credentials: Credential
       res.on('error', fail);
       res.on('end', () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', drop);
         try {
           resolve(answer(res, Buffer.concat(chunks)));
         } catch (err) {
@@ -124,6 +137,7 @@ function attempt(method: string, url: URL, body: string, credentials: Credential
       req.destroy(Object.assign(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`), { code: 'ECONNABORTED' }));
     }, timeoutMs);
     req.on('error', fail);
+    signal?.addEventListener('abort', drop, { once: true });
     req.end(body);
   });
 }

@@ -4,7 +4,6 @@
 /// <reference path="../types/taskcluster-client.d.ts" preserve="true" />
 import type { Credentials, ExceptionReason, TaskDefinition } from '@docker-worker/worker-contract';
 import tc from 'taskcluster-client';
-import { AbortableClaims } from './abortable-claims.js';
 import { callJson, taskclusterApiUrl } from './json-call.js';
 import { keepQueueConnectionsAlive } from './keep-alive.js';
 import type { ReclaimReply, TaskClaim, TaskStatus } from './types.js';
@@ -20,21 +19,21 @@ export class QueueClient {
   #queue: InstanceType<typeof tc.Queue>;
   /** Worker-level calls to the purge-cache service go with the same credentials. */
   #purgeCache: InstanceType<typeof tc.PurgeCache>;
-  #claims: AbortableClaims;
+  #credentials: Credentials | undefined;
 
   constructor(options: { rootUrl: string; credentials?: Credentials }) {
     this.rootUrl = options.rootUrl;
     keepQueueConnectionsAlive();
     this.#queue = new tc.Queue({ rootUrl: options.rootUrl, credentials: options.credentials });
     this.#purgeCache = new tc.PurgeCache({ rootUrl: options.rootUrl, credentials: options.credentials });
-    this.#claims = new AbortableClaims(options.rootUrl, options.credentials);
+    this.#credentials = options.credentials;
   }
 
   /** worker-runner's `new-credentials`: later worker-level calls use these. */
   setCredentials(credentials: Credentials): void {
     this.#queue = new tc.Queue({ rootUrl: this.rootUrl, credentials });
     this.#purgeCache = new tc.PurgeCache({ rootUrl: this.rootUrl, credentials });
-    this.#claims = new AbortableClaims(this.rootUrl, credentials);
+    this.#credentials = credentials;
   }
 
   /** Purge requests for caches on this worker pool made after `since`. */
@@ -46,17 +45,18 @@ export class QueueClient {
   }
 
   /**
-   * The claimWork long poll. With a `signal`, aborting it drops the request's connection at
-   * once, and the queue then claims nothing for it (it checks that the caller is still there
-   * before claiming): see AbortableClaims.
+   * The claimWork long poll, once per claimed batch, so without taskcluster-client (see
+   * json-call.ts). With a `signal`, aborting it drops the request's connection at once and
+   * stops the retries, and the queue then claims nothing for it (it checks that the caller is
+   * still there before claiming).
    */
   async claimWork(
     taskQueueId: string,
     request: { workerGroup: string; workerId: string; tasks: number },
     options: { signal?: AbortSignal } = {},
   ): Promise<TaskClaim[]> {
-    if (options.signal) return this.#claims.claimWork(taskQueueId, request, options.signal);
-    const reply = (await this.#queue.claimWork(taskQueueId, request)) as { tasks: TaskClaim[] };
+    const url = taskclusterApiUrl(this.rootUrl, 'queue', 'v1', `/claim-work/${encodeURIComponent(taskQueueId)}`);
+    const reply = (await callJson('POST', url, request, this.#credentials, { signal: options.signal })) as { tasks: TaskClaim[] };
     return reply.tasks;
   }
 
@@ -119,7 +119,8 @@ export class RunQueue {
   readonly taskId: string;
   readonly runId: number;
   #credentials: Credentials;
-  #queue: InstanceType<typeof tc.Queue>;
+  /** Only for the URLs it builds; made on first use, and again after a reclaim. */
+  #urlClient: InstanceType<typeof tc.Queue> | undefined;
 
   constructor(rootUrl: string, taskId: string, runId: number, credentials: Credentials) {
     this.rootUrl = rootUrl;
@@ -127,36 +128,35 @@ export class RunQueue {
     this.runId = runId;
     this.#credentials = credentials;
     keepQueueConnectionsAlive();
-    this.#queue = new tc.Queue({ rootUrl, credentials });
   }
 
   get credentials(): Credentials {
     return this.#credentials;
   }
 
+  // The calls every run makes (reclaims, its resolution, its artifacts) go without
+  // taskcluster-client (see json-call.ts).
+
   async reclaim(): Promise<ReclaimReply> {
-    const reply = (await this.#queue.reclaimTask(this.taskId, this.runId)) as ReclaimReply;
+    const reply = (await callJson('POST', this.#runUrl('/reclaim'), undefined, this.#credentials)) as ReclaimReply;
     this.#credentials = reply.credentials;
-    this.#queue = new tc.Queue({ rootUrl: this.rootUrl, credentials: reply.credentials });
+    this.#urlClient = undefined;
     return reply;
   }
 
   async reportCompleted(): Promise<void> {
-    await this.#queue.reportCompleted(this.taskId, this.runId);
+    await callJson('POST', this.#runUrl('/completed'), undefined, this.#credentials);
   }
 
   async reportFailed(): Promise<void> {
-    await this.#queue.reportFailed(this.taskId, this.runId);
+    await callJson('POST', this.#runUrl('/failed'), undefined, this.#credentials);
   }
 
   async reportException(reason: ExceptionReason): Promise<void> {
-    await this.#queue.reportException(this.taskId, this.runId, { reason });
+    await callJson('POST', this.#runUrl('/exception'), { reason }, this.#credentials);
   }
 
-  /**
-   * createArtifact and finishArtifact are made once per artifact, so thousands of times for a
-   * directory of small files: they go without taskcluster-client (see json-call.ts).
-   */
+  /** Made once per artifact, so thousands of times for a directory of small files. */
   async createArtifact(name: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
     return ((await callJson('POST', this.#artifactUrl(name), request, this.#credentials)) ?? {}) as Record<string, unknown>;
   }
@@ -166,8 +166,16 @@ export class RunQueue {
   }
 
   #artifactUrl(name: string): URL {
-    const path = `/task/${encodeURIComponent(this.taskId)}/runs/${this.runId}/artifacts/${encodeURIComponent(name)}`;
-    return taskclusterApiUrl(this.rootUrl, 'queue', 'v1', path);
+    return this.#runUrl(`/artifacts/${encodeURIComponent(name)}`);
+  }
+
+  #runUrl(rest: string): URL {
+    return taskclusterApiUrl(this.rootUrl, 'queue', 'v1', `/task/${encodeURIComponent(this.taskId)}/runs/${this.runId}${rest}`);
+  }
+
+  #urls(): InstanceType<typeof tc.Queue> {
+    this.#urlClient ??= new tc.Queue({ rootUrl: this.rootUrl, credentials: this.#credentials });
+    return this.#urlClient;
   }
 
   /**
@@ -175,8 +183,9 @@ export class RunQueue {
    * may read them), signed with this run's credentials (so with the task's scopes) otherwise.
    */
   latestArtifactUrl(taskId: string, path: string): string {
-    if (path.startsWith('public/')) return this.#queue.buildUrl(this.#queue.getLatestArtifact, taskId, path);
-    return this.#queue.buildSignedUrl(this.#queue.getLatestArtifact, taskId, path);
+    const urls = this.#urls();
+    if (path.startsWith('public/')) return urls.buildUrl(urls.getLatestArtifact, taskId, path);
+    return urls.buildSignedUrl(urls.getLatestArtifact, taskId, path);
   }
 
   /**
