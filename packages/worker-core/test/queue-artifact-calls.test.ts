@@ -90,18 +90,24 @@ describe('per-task and per-artifact queue calls over Node http', () => {
   let tasks = 0;
 
   /** A claimed run of a new task, with the claim's temporary credentials. */
-  async function claimedRun(): Promise<RunQueue> {
+  /** A new task on `taskQueueId`; returns its id. */
+  async function newTask(taskQueueId: string): Promise<string> {
     const taskId = tc.slugid();
-    // A queue of its own per test, so no claim picks up another test's task.
-    const taskQueueId = `test/calls-${++tasks}`;
     await client.createTask(taskId, {
       taskQueueId,
       schedulerId: 'test',
       created: new Date().toJSON(),
       deadline: new Date(Date.now() + 3_600_000).toJSON(),
       payload: {},
-      metadata: { name: 'artifact calls', description: '', owner: 'test@example.com', source: 'https://example.com' },
+      metadata: { name: 'queue calls', description: '', owner: 'test@example.com', source: 'https://example.com' },
     });
+    return taskId;
+  }
+
+  async function claimedRun(): Promise<RunQueue> {
+    // A queue of its own per test, so no claim picks up another test's task.
+    const taskQueueId = `test/calls-${++tasks}`;
+    const taskId = await newTask(taskQueueId);
     const [claim] = await client.claimWork(taskQueueId, { workerGroup: 'g', workerId: 'w', tasks: 1 });
     expect(claim?.credentials.certificate).toBeTruthy();
     return client.forRun(taskId, claim!.runId, claim!.credentials);
@@ -256,15 +262,7 @@ describe('per-task and per-artifact queue calls over Node http', () => {
     expect(await outcome).toMatchObject({ message: 'worker stopping' });
     expect(seen.filter((s) => s.path.includes('/claim-work/'))).toHaveLength(1);
     // The task created afterwards is still there for the next claim.
-    const taskId = tc.slugid();
-    await client.createTask(taskId, {
-      taskQueueId,
-      schedulerId: 'test',
-      created: new Date().toJSON(),
-      deadline: new Date(Date.now() + 3_600_000).toJSON(),
-      payload: {},
-      metadata: { name: 'after an abort', description: '', owner: 'test@example.com', source: 'https://example.com' },
-    });
+    const taskId = await newTask(taskQueueId);
     const [claim] = await client.claimWork(taskQueueId, { workerGroup: 'g', workerId: 'w', tasks: 1 });
     expect(claim?.status.taskId).toBe(taskId);
   });
