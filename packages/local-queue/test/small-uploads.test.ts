@@ -2,7 +2,7 @@
 // replaced one through a rename), and the expiry sweep skips its scan until something can
 // have expired, yet still removes what has.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,12 +52,33 @@ describe('small s3 uploads', () => {
       await disk.init();
       const path = disk.pathFor('s3', 'kept');
       const kept = randomBytes(100);
-      await disk.writeStream(path, Readable.from([kept]), 100);
-      await expect(disk.writeStream(path, Readable.from([randomBytes(60), randomBytes(60)]), 100)).rejects.toThrow(SizeMismatchError);
-      await expect(disk.writeStream(path, Readable.from([randomBytes(60)]), 100)).rejects.toThrow('received 60 bytes, but 100 were declared');
+      await disk.writeStream(path, Readable.from([kept]), 100, { hash: false });
+      await expect(disk.writeStream(path, Readable.from([randomBytes(60), randomBytes(60)]), 100, { hash: false })).rejects.toThrow(SizeMismatchError);
+      await expect(disk.writeStream(path, Readable.from([randomBytes(60)]), 100, { hash: false })).rejects.toThrow('received 60 bytes, but 100 were declared');
       expect((await readFile(path)).equals(kept)).toBe(true);
       // Only the stored file: no temporary one left behind.
       expect(await readdir(join(dir, 's3'))).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('hashes of stored data', () => {
+  it('are computed only when asked (objects), for small and streamed bodies alike', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lq-disk-'));
+    try {
+      const disk = new DiskStorage(dir);
+      await disk.init();
+      for (const size of [10, SMALL_BODY_BYTES + 10]) {
+        const data = randomBytes(size);
+        const plain = await disk.writeStream(disk.pathFor('s3', `plain-${size}`), Readable.from([data]), size, { hash: false });
+        expect(plain).toEqual({ path: disk.pathFor('s3', `plain-${size}`), size });
+        const hashed = await disk.writeStream(disk.pathFor('object', `hashed-${size}`), Readable.from([data]), size, { hash: true });
+        expect(hashed.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+        expect(hashed.sha512).toBe(createHash('sha512').update(data).digest('hex'));
+        expect((await readFile(hashed.path)).equals(data)).toBe(true);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

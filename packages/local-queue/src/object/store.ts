@@ -112,7 +112,7 @@ export class ObjectStore {
     const { dataInline, putUrl } = request.proposedUploadMethods;
     if (dataInline) {
       const data = Buffer.from(dataInline.objectData, 'base64');
-      const file = await this.disk.writeBuffer(this.disk.pathFor('object', name), data);
+      const file = await this.disk.writeBuffer(this.disk.pathFor('object', name), data, { hash: true });
       object.data = { ...file, contentType: dataInline.contentType };
       return { dataInline: true };
     }
@@ -161,7 +161,7 @@ export class ObjectStore {
     }
     let file: StoredFile;
     try {
-      file = await this.disk.writeStream(this.disk.pathFor('object', name), body, object.expectedContentLength);
+      file = await this.disk.writeStream(this.disk.pathFor('object', name), body, object.expectedContentLength, { hash: true });
     } catch (err) {
       if (err instanceof SizeMismatchError) throw new InputError(err.message);
       throw err;

@@ -79,7 +79,8 @@ export class DataRoutes {
       }
       const contentEncoding = header(req, 'content-encoding');
       try {
-        const file = await disk.writeStream(disk.pathFor('s3', resource), req, Number(length));
+        // S3 keeps no hashes the queue would serve: none computed.
+        const file = await disk.writeStream(disk.pathFor('s3', resource), req, Number(length), { hash: false });
         artifact.file = { path: file.path, size: file.size, contentEncoding };
       } catch (err) {
         if (err instanceof SizeMismatchError) throw new DataError(400, 'IncompleteBody', err.message);

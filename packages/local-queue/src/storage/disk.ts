@@ -1,5 +1,5 @@
 // Artifact and object data on disk. Uploads stream straight to a temporary file (hashing
-// as they go) that is renamed into place once complete, so a large body is never held whole
+// as they go, for objects) that is renamed into place once complete, so a large body is never held whole
 // in memory and a failed upload never leaves a partial file where a download could find it.
 // Small bodies are read whole and written in one call (see SMALL_BODY_BYTES).
 
@@ -13,8 +13,19 @@ import { pipeline } from 'node:stream/promises';
 export interface StoredFile {
   path: string;
   size: number;
-  sha256: string;
-  sha512: string;
+  /** Only when written with `hash` (the object service checks them at finishUpload). */
+  sha256?: string;
+  sha512?: string;
+}
+
+/**
+ * `hash`: compute sha256 and sha512 of the bytes. The object service needs them (finishUpload
+ * checks the hashes a client gives); an s3 PUT does not, and hashing it cost `worker run`,
+ * whose queue is in-process, about 2.5 s of CPU per GiB uploaded on a machine without SHA
+ * instructions.
+ */
+export interface WriteOptions {
+  hash: boolean;
 }
 
 export class SizeMismatchError extends Error {}
@@ -39,14 +50,19 @@ async function readExactly(source: Readable, size: number): Promise<Buffer> {
   return data;
 }
 
-/** Hashes and counts bytes in passing; fails as soon as more than `limit` bytes arrive. */
+/** Counts (and hashes, when asked) bytes in passing; fails as soon as more than `limit` bytes arrive. */
 class HashingCounter extends Transform {
-  readonly sha256 = createHash('sha256');
-  readonly sha512 = createHash('sha512');
+  readonly sha256;
+  readonly sha512;
   size = 0;
 
-  constructor(private readonly limit: number | undefined) {
+  constructor(
+    private readonly limit: number | undefined,
+    hash: boolean,
+  ) {
     super();
+    this.sha256 = hash ? createHash('sha256') : undefined;
+    this.sha512 = hash ? createHash('sha512') : undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -55,8 +71,8 @@ class HashingCounter extends Transform {
       callback(new SizeMismatchError(`received more than the declared ${this.limit} bytes`));
       return;
     }
-    this.sha256.update(chunk);
-    this.sha512.update(chunk);
+    this.sha256?.update(chunk);
+    this.sha512?.update(chunk);
     callback(null, chunk);
   }
 }
@@ -78,10 +94,10 @@ export class DiskStorage {
    * Streams `source` into `path`. With `expectedSize`, fails (SizeMismatchError) when the
    * byte count differs; the previous file at `path`, if any, is kept in that case.
    */
-  async writeStream(path: string, source: Readable, expectedSize?: number): Promise<StoredFile> {
-    if (expectedSize !== undefined && expectedSize <= SMALL_BODY_BYTES) return this.writeBuffer(path, await readExactly(source, expectedSize));
+  async writeStream(path: string, source: Readable, expectedSize: number | undefined, options: WriteOptions): Promise<StoredFile> {
+    if (expectedSize !== undefined && expectedSize <= SMALL_BODY_BYTES) return this.writeBuffer(path, await readExactly(source, expectedSize), options);
     const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
-    const counter = new HashingCounter(expectedSize);
+    const counter = new HashingCounter(expectedSize, options.hash);
     try {
       await pipeline(source, counter, createWriteStream(partial));
       if (expectedSize !== undefined && counter.size !== expectedSize) {
@@ -92,7 +108,7 @@ export class DiskStorage {
       await rm(partial, { force: true });
       throw err;
     }
-    return { path, size: counter.size, sha256: counter.sha256.digest('hex'), sha512: counter.sha512.digest('hex') };
+    return { path, size: counter.size, sha256: counter.sha256?.digest('hex'), sha512: counter.sha512?.digest('hex') };
   }
 
   /**
@@ -101,7 +117,7 @@ export class DiskStorage {
    * this returns), which saves the rename of the usual case; replacing an existing file still
    * goes through a temporary file and a rename, so a download never sees it half written.
    */
-  async writeBuffer(path: string, data: Buffer): Promise<StoredFile> {
+  async writeBuffer(path: string, data: Buffer, options: WriteOptions): Promise<StoredFile> {
     try {
       await writeFile(path, data, { flag: 'wx' });
     } catch (err) {
@@ -118,6 +134,7 @@ export class DiskStorage {
         throw err2;
       }
     }
+    if (!options.hash) return { path, size: data.length };
     return {
       path,
       size: data.length,
