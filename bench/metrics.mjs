@@ -20,7 +20,7 @@ async function closedPort() {
   return port;
 }
 
-export async function metrics({ quick = false, tasks = 40, pairs = quick ? 1 : 3 } = {}) {
+export async function metrics({ quick = false, tasks = quick ? 20 : 40, pairs = quick ? 1 : 3 } = {}) {
   requireBuild();
   const off = new Daemon({ name: 'metrics-off', capacity: 4 });
   const on = new Daemon({

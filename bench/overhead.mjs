@@ -13,7 +13,7 @@
 import { IMAGE, cpuMs, interleave, main, median, must, now, requireBuild, row, seconds } from './lib/common.mjs';
 import { Daemon } from './lib/daemon.mjs';
 
-export async function overhead({ quick = false, tasks = 30, pairs = quick ? 1 : 3 } = {}) {
+export async function overhead({ quick = false, tasks = quick ? 15 : 30, pairs = quick ? 1 : 3 } = {}) {
   requireBuild();
   const daemon = new Daemon({ name: 'overhead', capacity: 1 });
   await daemon.start();

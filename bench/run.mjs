@@ -6,8 +6,9 @@
  * could not run at all (then 1, after the table of those that did).
  *
  * --quick keeps the whole run under 5 minutes on a 2-core machine: one interleaved round per
- * benchmark instead of three, a 100 MB log, 256 MiB artifacts, 2,000 small files, a 30 s idle
- * window and 5 claim-latency samples; the table names the sizes used.
+ * benchmark instead of three, 15 tasks for the overhead and 20 for throughput and metrics, a
+ * 100 MB log, 256 MiB artifacts, 2,000 small files, a 30 s idle window and 5 claim-latency
+ * samples; the table names the sizes used.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -9,7 +9,7 @@
 import { IMAGE, interleave, main, median, must, requireBuild, row } from './lib/common.mjs';
 import { Daemon } from './lib/daemon.mjs';
 
-export async function throughput({ quick = false, tasks = 40, pairs = quick ? 1 : 3 } = {}) {
+export async function throughput({ quick = false, tasks = quick ? 20 : 40, pairs = quick ? 1 : 3 } = {}) {
   requireBuild();
   const daemon = new Daemon({ name: 'throughput', capacity: 4 });
   await daemon.start();

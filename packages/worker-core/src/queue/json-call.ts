@@ -138,6 +138,8 @@ function attempt(method: string, url: URL, body: string | undefined, credentials
     }, timeoutMs);
     req.on('error', fail);
     signal?.addEventListener('abort', drop, { once: true });
+    // Aborted between two attempts: the listener would never hear of it.
+    if (signal?.aborted) drop();
     req.end(body);
   });
 }
