@@ -11,7 +11,7 @@ import tc from 'taskcluster-client';
  * (closing them a second before the server would); without it Node ignores the hint. It
  * fires only on sockets idle that long, in the pool or mid-request: the claimWork long poll
  * answers within 20 s, and a request timing out on it just emits an event nobody acts on
- * (taskcluster-client keeps its own per-request timeout). A reused connection the server
+ * (taskcluster-client and json-call.ts keep their own per-request timeouts). A reused connection the server
  * closed anyway fails as a network error, which the client retries.
  */
 const KEEP_ALIVE = { keepAlive: true, timeout: 60_000, maxSockets: 50 };
