@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import type { CacheInstance, CacheManager } from '@docker-worker/worker-contract';
+import { removeTree, type CacheInstance, type CacheManager } from '@docker-worker/worker-contract';
 
 interface IndexEntry {
   name: string;
@@ -109,7 +109,7 @@ export class HostCacheManager implements CacheManager {
   }
 
   async #delete(entry: IndexEntry): Promise<void> {
-    await rm(this.#dir(entry), { recursive: true, force: true });
+    await removeTree(this.#dir(entry));
     this.#entries.delete(entry.id);
   }
 
@@ -140,7 +140,7 @@ export class HostCacheManager implements CacheManager {
       for (const instance of await readdir(join(this.root, nameDir.name))) {
         const path = join(this.root, nameDir.name, instance);
         if (known.has(path)) present.add(path);
-        else await rm(path, { recursive: true, force: true });
+        else await removeTree(path);
       }
     }
     for (const entry of [...this.#entries.values()]) {

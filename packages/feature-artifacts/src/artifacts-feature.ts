@@ -6,6 +6,7 @@ import {
   InternalError,
   MalformedPayloadError,
   Semaphore,
+  removeTree,
   type Bind,
   type ContainerAdditions,
   type Feature,
@@ -165,7 +166,7 @@ class ArtifactsTask implements TaskFeature {
       // Volumes in the run's directory go with it, which the run removes after its resolution:
       // removing a volume of 100,000 files here held the resolution up by seconds. Only a
       // directory of the feature's own (no run directory) is removed here.
-      if (this.#ownDir) await rm(this.#ownDir, { recursive: true, force: true });
+      if (this.#ownDir) await removeTree(this.#ownDir);
     }
   }
 

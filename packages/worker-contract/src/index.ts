@@ -16,3 +16,4 @@ export { NO_METRICS } from './metrics.js';
 export { SecretMasker, maskSecrets, MASK } from './secret-masker.js';
 export { FeatureServer, featureServerSettings, type FeatureServerNaming, type FeatureServerSettings, type ServerTls } from './http-server.js';
 export { authorizationHeader, signedUrl, BEWIT_TTL_SEC } from './hawk-signing.js';
+export { removeTree } from './remove-tree.js';

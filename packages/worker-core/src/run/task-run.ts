@@ -11,6 +11,7 @@ import {
   TaskCanceledError,
   WorkerShutdownError,
   outcomeOf,
+  removeTree,
   type Bind,
   type CacheManager,
   type Container,
@@ -318,7 +319,7 @@ export class TaskRun {
     if (this.#dir) {
       await this.#step('remove the run directory', async () => {
         await logRemoved;
-        await rm(this.#dir!, { recursive: true, force: true });
+        await removeTree(this.#dir!);
       });
     }
     const reason = 'reason' in outcome ? outcome.reason : undefined;

@@ -1,6 +1,6 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LABELS, type Runtime } from '@docker-worker/worker-contract';
+import { LABELS, removeTree, type Runtime } from '@docker-worker/worker-contract';
 import { isHeld, processLockName } from './host-locks.js';
 
 /** What `removeLeftoversOfDeadProcesses` did. */
@@ -70,6 +70,6 @@ export async function removeLeftoverRunDirs(workDir: string): Promise<number> {
   } catch {
     return 0;
   }
-  for (const name of names) await rm(join(runsDir(workDir), name), { recursive: true, force: true });
+  for (const name of names) await removeTree(join(runsDir(workDir), name));
   return names.length;
 }

@@ -1,6 +1,6 @@
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LABELS, type Runtime } from '@docker-worker/worker-contract';
+import { LABELS, removeTree, type Runtime } from '@docker-worker/worker-contract';
 import { lockWorkDir, workDirHeld, type HostLock } from '../../state/host-locks.js';
 import { removeLeftoversOfDeadProcesses } from '../../state/leftovers.js';
 
@@ -36,7 +36,7 @@ export async function openRunArea(workDir: string, id: string, identity: AreaIde
     dir,
     lock,
     close: async () => {
-      await rm(dir, { recursive: true, force: true });
+      await removeTree(dir);
       await lock.release();
     },
   };
@@ -64,7 +64,7 @@ export async function removeAbandonedRunAreas(workDir: string, runtime: Runtime)
       // Killed before it wrote the file: it made no container either.
     }
     if (identity) await removeLeftoversOfDeadProcesses(runtime, { [LABELS.workerGroup]: identity.workerGroup, [LABELS.workerId]: identity.workerId }, '');
-    await rm(dir, { recursive: true, force: true });
+    await removeTree(dir);
     removed++;
   }
   return removed;
