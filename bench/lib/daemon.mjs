@@ -67,7 +67,9 @@ export class Daemon {
       ...this.extraEnv,
     };
     // As a deployment starts it (`node .../worker.js start`), no extra Node flags unless profiling.
-    this.child = spawn(process.execPath, [...this.nodeFlags, this.workerBin, 'start'], { stdio: ['ignore', process.env.PROBE_STDOUT ? 'inherit' : 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    // Its stdout is dropped unless BENCH_DAEMON_STDOUT is set: V8's --trace-gc writes there.
+    const stdout = process.env.BENCH_DAEMON_STDOUT ? 'inherit' : 'ignore';
+    this.child = spawn(process.execPath, [...this.nodeFlags, this.workerBin, 'start'], { stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, ...env } });
     this.pid = this.child.pid;
     this.exited = new Promise((r) => this.child.once('exit', r));
     const started = new Promise((ok, fail) => {
