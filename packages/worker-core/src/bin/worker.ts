@@ -20,14 +20,19 @@ const chosen = (flag: RegExp) => given.some((arg) => flag.test(arg));
 if (!chosen(/semi-space/)) setFlagsFromString('--semi-space-growth-factor=1');
 
 /*
- * The second, for the daemon only (`start`, the command's first argument: the CLI has no options before it):
- * a fixed old-generation growing factor of 2. Left to V8, a long-running worker could settle on
- * an old-generation limit only about 9 MB above its 20 MB of live objects; in most daemons
- * measured (5 of 7) a 1 GiB artifact then went through about 180 mark-compacts, one every 6 MB,
- * 11-14 s of CPU and 11-14 s of wall time, against 3.2-4.8 s and 5.9-8.5 s with this (5 of 5
- * daemons, 2 uploads each, the same peak RSS, 115-121 MB). Not for `worker run`: a fresh process
- * gets a roomier factor from V8 than this fixed one (its upload was 1.22x slower with it).
+ * The second, for `start` and `run` (the command's first argument: the CLI has no options
+ * before it): a fixed old-generation growing factor. V8 counts the Buffer memory gained since
+ * the last mark-compact (buffers still in flight at two scavenges, which only a mark-compact
+ * frees) against the old generation's room, and left to itself a worker could settle on a limit
+ * only about 9 MB above its 20 MB of live objects: every 9 MB of such upload buffers then
+ * started a mark-compact, about 200 for a 1 GiB artifact, 11-14 s of CPU where 3-5 s do
+ * (docs/benchmarks.md). The daemon (`start`) gets a factor of 2 (5 of 5
+ * daemons measured no longer did it, at the same peak RSS; a larger factor costs 20-25 MB of
+ * peak RSS on 100,000 small files). `run` gets 3: it also holds the embedded queue receiving
+ * the same bytes, twice the Buffers, and with 2 it still went through 45-75 mark-compacts.
  */
-if (process.argv[2] === 'start' && !chosen(/heap-growing-percent/)) setFlagsFromString('--heap-growing-percent=100');
+const growingPercent: Record<string, number> = { start: 100, run: 200 };
+const command = process.argv[2] ?? '';
+if (command in growingPercent && !chosen(/heap-growing-percent/)) setFlagsFromString(`--heap-growing-percent=${growingPercent[command]}`);
 
 await import('./cli.js');
