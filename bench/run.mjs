@@ -7,7 +7,7 @@
  *
  * --quick keeps the whole run under 5 minutes on a 2-core machine: one interleaved round per
  * benchmark instead of three, 15 tasks for the overhead and 20 for throughput and metrics, a
- * 100 MB log, 256 MiB artifacts, 2,000 small files, a 30 s idle window and 5 claim-latency
+ * 100 MB log, 256 MiB artifacts, 2,000 small files, a 20 s idle window and 5 claim-latency
  * samples; the table names the sizes used.
  */
 import { readFileSync } from 'node:fs';
