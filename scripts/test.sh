@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 echo "[test] lint"
 pnpm lint --output-logs=errors-only
+# The benchmarks and scripts are plain JavaScript outside every package.
+pnpm lint:plain
 echo "[test] typecheck"
 pnpm typecheck --output-logs=errors-only
 status=0
