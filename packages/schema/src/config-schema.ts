@@ -342,7 +342,7 @@ export const configSchema = {
       description:
         'The Pulse (RabbitMQ) broker on which the queue publishes task exceptions, so a canceled task is stopped ' +
         'within a second. Give `url` (`amqps://user:password@host/vhost`) or `hostname`, `username`, `password` ' +
-        'and `vhost`. Absent: cancellations are noticed at the next reclaim.',
+        'and `vhost`. Absent: cancellations are noticed at the next reclaim (on the embedded queue, at once).',
       additionalProperties: false,
       properties: {
         url: { type: 'string', pattern: '^amqps?://', title: 'AMQP URL', description: '`amqp://` or `amqps://` URL of the broker.' },

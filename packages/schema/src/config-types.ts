@@ -74,7 +74,7 @@ export interface WorkerConfig {
   };
   /**
    * Pulse (RabbitMQ) for hearing cancellations as they happen: an AMQP URL, or its parts.
-   * Absent: cancellations are noticed at the next reclaim.
+   * Absent: cancellations are noticed at the next reclaim (on the embedded queue, at once).
    */
   pulse?: {
     url?: string;

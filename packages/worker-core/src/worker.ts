@@ -11,6 +11,7 @@ import type { QueueClient } from './queue/queue-client.js';
 import type { TaskClaim } from './queue/types.js';
 import { TaskRun, type LocalRunExtras, type RunReport } from './run/task-run.js';
 import { ClaimStore } from './state/claim-store.js';
+import type { CancelFeed } from './lifecycle/canceled-run.js';
 import { PulseCancelListener } from './lifecycle/pulse-cancel-listener.js';
 import { DiskGate } from './capacity/disk-gate.js';
 import { PurgePoller } from './capacity/purge-poller.js';
@@ -49,6 +50,11 @@ export interface WorkerOptions {
   metrics?: Metrics;
   /** `worker run`'s secrets to mask and directories to mount, for every run. */
   localRun?: LocalRunExtras;
+  /**
+   * Cancellations heard in the process (the embedded queue's): a canceled run stops at once
+   * rather than at its next reclaim. Pulse, when configured, is listened to as well.
+   */
+  cancellations?: CancelFeed;
 }
 
 /** A claimWork reply that comes back faster than this was not a long poll: pause before the next. */
@@ -99,6 +105,8 @@ export class Worker {
   #leftovers = new Set<Container>();
   #claims: ClaimStore;
   #pulse: PulseCancelListener | undefined;
+  /** Ends the subscription to `cancellations`. */
+  #unsubscribeCancels: (() => void) | undefined;
   #disk: DiskGate;
   #gcTimer: NodeJS.Timeout | undefined;
   #purges: PurgePoller | undefined;
@@ -146,6 +154,7 @@ export class Worker {
     } catch (err) {
       // Not started: leave the work directory to whoever tries next.
       clearInterval(this.#gcTimer);
+      this.#unsubscribeCancels?.();
       await this.#unlock();
       throw err;
     }
@@ -181,6 +190,7 @@ export class Worker {
     clearInterval(this.#gcTimer);
     await this.#host?.stop();
     await this.#cacheUsage?.stop();
+    this.#unsubscribeCancels?.();
     await this.#pulse?.stop();
     await this.#unlock();
     this.#lifecycle.emit('shutdown');
@@ -305,9 +315,10 @@ export class Worker {
   }
 
   async #listenForCancels(): Promise<void> {
-    const { config, log } = this.#options;
+    const { config, log, cancellations } = this.#options;
+    this.#unsubscribeCancels = cancellations?.(({ taskId, runId }) => this.#cancelRun(taskId, runId, 'canceled (the embedded queue said so)'));
     if (!config.pulse) {
-      log.info('no pulse configured: cancellations are noticed at the next reclaim', {});
+      if (!cancellations) log.info('no pulse configured: cancellations are noticed at the next reclaim', {});
       return;
     }
     this.#pulse = new PulseCancelListener({

@@ -8,10 +8,11 @@ import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-ar
 import { createDevicesFeature, type DevicesOptions } from '@docker-worker/feature-devices';
 import { taskclusterProxyFeature } from '@docker-worker/feature-taskcluster-proxy';
 import { InteractiveServer, createInteractiveFeature } from '@docker-worker/feature-interactive';
-import { LocalQueue } from '@docker-worker/local-queue';
+import { EXCHANGE_PREFIX, LocalQueue, type PulseMessage } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
 import type { CacheManager, Runtime } from '@docker-worker/worker-contract';
 import { join } from 'node:path';
+import { canceledRunOf, type CancelFeed } from '../lifecycle/canceled-run.js';
 import { bindFeature, type BoundFeature } from '../run/feature-binding.js';
 
 /**
@@ -90,7 +91,25 @@ export interface EmbeddedQueue {
   workerCredentials: { clientId: string; accessToken: string };
   /** The web view's page (`<rootUrl>/`), when it was asked for. */
   webViewUrl: string | undefined;
+  /** Its cancellations as they happen, for the worker it serves (no broker in between). */
+  cancellations: CancelFeed;
   stop(): Promise<void>;
+}
+
+const TASK_EXCEPTION = `${EXCHANGE_PREFIX}task-exception`;
+
+/** The embedded queue's task-exception messages that cancel a run, as a CancelFeed. */
+function cancelFeedOf(queue: LocalQueue): CancelFeed {
+  return (onCanceled) => {
+    const listener = (message: PulseMessage) => {
+      if (message.exchange !== TASK_EXCEPTION) return;
+      const canceled = canceledRunOf(message.payload);
+      // After the queue has answered the cancelTask call: stopping the container is the worker's business.
+      if (canceled) setImmediate(() => onCanceled(canceled));
+    };
+    queue.events.on('message', listener);
+    return () => void queue.events.off('message', listener);
+  };
 }
 
 /**
@@ -115,5 +134,12 @@ export async function startEmbeddedQueue(config: WorkerConfig, options: { port?:
     workerGroup: config.workerGroup,
     workerId: config.workerId,
   });
-  return { rootUrl: queue.rootUrl, credentials: queue.credentials, workerCredentials, webViewUrl: queue.webViewUrl, stop: () => queue.stop() };
+  return {
+    rootUrl: queue.rootUrl,
+    credentials: queue.credentials,
+    workerCredentials,
+    webViewUrl: queue.webViewUrl,
+    cancellations: cancelFeedOf(queue),
+    stop: () => queue.stop(),
+  };
 }

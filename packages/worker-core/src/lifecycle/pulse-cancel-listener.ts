@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkerConfig } from '@docker-worker/schema';
 import amqp from 'amqplib';
 import type { WorkerLog } from '../log/worker-log.js';
+import { canceledRunOf } from './canceled-run.js';
 
 export const TASK_EXCEPTION_EXCHANGE = 'exchange/taskcluster-queue/v1/task-exception';
 
@@ -110,16 +111,14 @@ export class PulseCancelListener {
   }
 
   #handle(content: Buffer): void {
-    let body: { runId?: number; status?: { taskId?: string; runs?: Array<{ runId: number; reasonResolved?: string }> } };
+    let body: unknown;
     try {
-      body = JSON.parse(content.toString('utf8')) as typeof body;
+      body = JSON.parse(content.toString('utf8'));
     } catch {
       this.#options.log.warn('pulse message is not JSON', {});
       return;
     }
-    const runId = body.runId;
-    const taskId = body.status?.taskId;
-    const run = body.status?.runs?.find((r) => r.runId === runId);
-    if (taskId && typeof runId === 'number' && run?.reasonResolved === 'canceled') this.#options.onCanceled(taskId, runId);
+    const canceled = canceledRunOf(body);
+    if (canceled) this.#options.onCanceled(canceled.taskId, canceled.runId);
   }
 }

@@ -73,7 +73,8 @@ export async function followRuns(queue: QueueClient, taskId: string, liveName: s
  * False when the run has no log to read yet (the live log artifact comes just before the
  * container starts). While a live log streams, the queue is asked each second about the run:
  * one canceled is over for the queue, though its worker keeps writing until it hears of the
- * cancel (over Pulse, or at its next reclaim), so the printing stops there.
+ * cancel (at once from the embedded queue; over Pulse, or at its next reclaim, on a deployment),
+ * so the printing stops there.
  */
 export async function printLog(queue: QueueClient, taskId: string, runId: number, name: string): Promise<boolean> {
   const stop = new AbortController();

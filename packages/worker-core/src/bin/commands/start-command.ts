@@ -75,7 +75,18 @@ export async function startCommand(options: StartCommandOptions): Promise<number
   const features = createFeatures(services);
   // InfluxDB and Prometheus, from one set of measurements; neither configured: none kept.
   const metrics = createWorkerMetrics({ config, identity: identityOf(config, queue.rootUrl), features: features.map((bound) => bound.feature), log });
-  const worker = new Worker({ config, queue, runtime, features, caches: createCaches(config), log, workDirLock, lockHolder: 'worker start', metrics: metrics.registry });
+  const worker = new Worker({
+    config,
+    queue,
+    cancellations: embedded?.cancellations,
+    runtime,
+    features,
+    caches: createCaches(config),
+    log,
+    workDirLock,
+    lockHolder: 'worker start',
+    metrics: metrics.registry,
+  });
   // A worker that cannot start (a feature refusing this host, the engine gone) leaves no
   // server listening behind it, so the command exits with its error rather than hanging.
   const stopServers = async (): Promise<void> => {
