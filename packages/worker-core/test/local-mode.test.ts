@@ -7,8 +7,12 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { LABELS } from '@docker-worker/worker-contract';
 import { TEST_IMAGE } from './harness.js';
 import { installCommand, REPO, type CommandResult as Result } from './installed-command.js';
+
+const runFile = promisify(execFile);
 
 describe('docker-worker, installed, in a task author\'s directory', () => {
   let dir: string;
@@ -381,12 +385,7 @@ describe('docker-worker, installed, in a task author\'s directory', () => {
       const id = /^Submitted task (\S+) /m.exec(submitted.stdout)![1]!;
       const follower = on(['log', '-f', id]);
       await until('the task to run', async () => (await on(['status', id])).stdout.startsWith(`Task ${id} running`));
-      const containers = async () => {
-        const { stdout } = await new Promise<{ stdout: string }>((done, fail) =>
-          execFile('docker', ['ps', '-aq', '--filter', `label=org.taskcluster.docker-worker.worker-id=local-mode-daemon`, '--filter', `label=org.taskcluster.docker-worker.task-id=${id}`], (err, out) => (err ? fail(err) : done({ stdout: out }))),
-        );
-        return stdout.trim();
-      };
+      const containers = async () => (await runFile('docker', ['ps', '-aq', '--filter', `label=${LABELS.taskId}=${id}`])).stdout.trim();
       await until('its container', async () => (await containers()) !== '');
       const canceled = await on(['cancel', id]);
       expect(canceled).toMatchObject({ code: 0, stdout: `Task ${id} exception (canceled)\n` });

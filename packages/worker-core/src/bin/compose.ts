@@ -8,11 +8,11 @@ import { artifactsFeature, chainOfTrustFeature } from '@docker-worker/feature-ar
 import { createDevicesFeature, type DevicesOptions } from '@docker-worker/feature-devices';
 import { taskclusterProxyFeature } from '@docker-worker/feature-taskcluster-proxy';
 import { InteractiveServer, createInteractiveFeature } from '@docker-worker/feature-interactive';
-import { EXCHANGE_PREFIX, LocalQueue, type PulseMessage } from '@docker-worker/local-queue';
+import { LocalQueue, type PulseMessage } from '@docker-worker/local-queue';
 import type { WorkerConfig } from '@docker-worker/schema';
 import type { CacheManager, Runtime } from '@docker-worker/worker-contract';
 import { join } from 'node:path';
-import { canceledRunOf, type CancelFeed } from '../lifecycle/canceled-run.js';
+import { canceledRunOf, TASK_EXCEPTION_EXCHANGE, type CancelFeed } from '../lifecycle/canceled-run.js';
 import { bindFeature, type BoundFeature } from '../run/feature-binding.js';
 
 /**
@@ -96,13 +96,11 @@ export interface EmbeddedQueue {
   stop(): Promise<void>;
 }
 
-const TASK_EXCEPTION = `${EXCHANGE_PREFIX}task-exception`;
-
 /** The embedded queue's task-exception messages that cancel a run, as a CancelFeed. */
 function cancelFeedOf(queue: LocalQueue): CancelFeed {
   return (onCanceled) => {
     const listener = (message: PulseMessage) => {
-      if (message.exchange !== TASK_EXCEPTION) return;
+      if (message.exchange !== TASK_EXCEPTION_EXCHANGE) return;
       const canceled = canceledRunOf(message.payload);
       // After the queue has answered the cancelTask call: stopping the container is the worker's business.
       if (canceled) setImmediate(() => onCanceled(canceled));

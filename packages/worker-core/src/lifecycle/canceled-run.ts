@@ -3,6 +3,8 @@
  * ways the worker hears of cancellations read it: Pulse (the message's JSON body) and the
  * embedded queue's own events (the same body, unserialised).
  */
+export const TASK_EXCEPTION_EXCHANGE = 'exchange/taskcluster-queue/v1/task-exception';
+
 export interface CanceledRun {
   taskId: string;
   runId: number;

@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkerConfig } from '@docker-worker/schema';
 import amqp from 'amqplib';
 import type { WorkerLog } from '../log/worker-log.js';
-import { canceledRunOf } from './canceled-run.js';
-
-export const TASK_EXCEPTION_EXCHANGE = 'exchange/taskcluster-queue/v1/task-exception';
+import { canceledRunOf, TASK_EXCEPTION_EXCHANGE } from './canceled-run.js';
 
 /** The `pulse` config section: an AMQP URL, or its parts. */
 export type PulseConnection = NonNullable<WorkerConfig['pulse']>;
